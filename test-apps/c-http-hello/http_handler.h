@@ -1,0 +1,113 @@
+/*
+ * Canonical-ABI glue for the `warpgrid:shim/http-handler@0.1.0` export, written by hand
+ * because no wit-bindgen C generator is available here (see docs/domains/01-host-functions.md).
+ *
+ * A program defines `wg_handle(request, response)`; this header exports `handle`, its
+ * post-return (which frees the response) and `cabi_realloc` (which the host uses to copy the
+ * request into guest memory). Layouts follow the component model's canonical ABI:
+ *   string / list<T>          { ptr: i32, len: i32 }
+ *   tuple<string, string>     16 bytes
+ *   response record           { status: u16 @0, headers @4, body @12 }, 20 bytes
+ */
+#ifndef WARPGRID_HTTP_HANDLER_H
+#define WARPGRID_HTTP_HANDLER_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wg_bytes { const uint8_t *ptr; size_t len; };
+struct wg_str { const char *ptr; size_t len; };
+struct wg_header { struct wg_str name; struct wg_str value; };
+struct wg_headers { struct wg_header *ptr; size_t len; };
+
+struct wg_request {
+    struct wg_str method;
+    struct wg_str uri;
+    struct wg_headers headers;
+    struct wg_bytes body;
+};
+
+struct wg_response {
+    uint16_t status;
+    struct wg_headers headers;
+    struct wg_bytes body;
+};
+
+_Static_assert(sizeof(struct wg_response) == 20, "canonical ABI layout of response");
+
+void wg_handle(const struct wg_request *req, struct wg_response *res);
+
+static inline int wg_str_eq(struct wg_str s, const char *lit) {
+    size_t n = strlen(lit);
+    return s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+static inline struct wg_str wg_str_dup(const char *s) {
+    size_t n = strlen(s);
+    char *copy = malloc(n ? n : 1);
+    memcpy(copy, s, n);
+    return (struct wg_str){copy, n};
+}
+
+/* Sets status, one Content-Type header and a copy of the body. */
+static inline void wg_response_set(struct wg_response *res, uint16_t status,
+                                   const char *content_type, const uint8_t *body, size_t len) {
+    res->status = status;
+    res->headers.ptr = malloc(sizeof(struct wg_header));
+    res->headers.len = 1;
+    res->headers.ptr[0].name = wg_str_dup("content-type");
+    res->headers.ptr[0].value = wg_str_dup(content_type);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (len) memcpy(copy, body, len);
+    res->body = (struct wg_bytes){copy, len};
+}
+
+static inline void wg_free_list(void *ptr, size_t len) {
+    if (len) free(ptr);
+}
+
+__attribute__((export_name("cabi_realloc")))
+void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
+    (void)old_size;
+    (void)align; /* malloc's alignment (16) covers every canonical-ABI alignment */
+    if (new_size == 0) return (void *)align;
+    void *out = realloc(ptr, new_size);
+    if (!out) abort();
+    return out;
+}
+
+static struct wg_response wg_response_slot;
+
+__attribute__((export_name("warpgrid:shim/http-handler@0.1.0#handle")))
+struct wg_response *wg_export_handle(const char *method, size_t method_len, const char *uri,
+                                     size_t uri_len, struct wg_header *headers, size_t headers_len,
+                                     const uint8_t *body, size_t body_len) {
+    struct wg_request req = {
+        {method, method_len}, {uri, uri_len}, {headers, headers_len}, {body, body_len}};
+    memset(&wg_response_slot, 0, sizeof wg_response_slot);
+    wg_handle(&req, &wg_response_slot);
+    /* The request was copied in with cabi_realloc and is ours to free (an empty list's pointer
+     * is only its alignment, never an allocation). */
+    for (size_t i = 0; i < headers_len; i++) {
+        wg_free_list((void *)headers[i].name.ptr, headers[i].name.len);
+        wg_free_list((void *)headers[i].value.ptr, headers[i].value.len);
+    }
+    wg_free_list(headers, headers_len);
+    wg_free_list((void *)method, method_len);
+    wg_free_list((void *)uri, uri_len);
+    wg_free_list((void *)body, body_len);
+    return &wg_response_slot;
+}
+
+__attribute__((export_name("cabi_post_warpgrid:shim/http-handler@0.1.0#handle")))
+void wg_export_handle_post_return(struct wg_response *res) {
+    for (size_t i = 0; i < res->headers.len; i++) {
+        free((void *)res->headers.ptr[i].name.ptr);
+        free((void *)res->headers.ptr[i].value.ptr);
+    }
+    free(res->headers.ptr);
+    free((void *)res->body.ptr);
+}
+
+#endif
