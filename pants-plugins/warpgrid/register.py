@@ -2,6 +2,11 @@
 
 from warpgrid import target_types as _target_types
 from warpgrid.run import tailor, warpgrid_run
+from warpgrid.upstream.rules import rules as upstream_rules
+from warpgrid.toolchains.rules import rules as toolchain_rules
+from warpgrid.components.rules import rules as component_rules
+from warpgrid.components import js as js_component
+from warpgrid.toolchains import componentize_js
 
 
 def target_types():
@@ -12,4 +17,9 @@ def rules():
     return [
         *warpgrid_run.rules(),
         *tailor.rules(),
+        *upstream_rules(),
+        *toolchain_rules(),
+        *component_rules(),
+        *componentize_js.rules(),
+        *js_component.rules(),
     ]

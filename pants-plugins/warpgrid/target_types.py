@@ -31,14 +31,16 @@ class UpstreamPinField(StringField):
     )
 
 
-class PatchesField(MultipleSourcesField):
+class PatchesField(SpecialCasedDependencies):
     alias = "patches"
-    expected_file_extensions = (".patch",)
     help = (
-        "The patch series applied in order (by file name) to the pinned upstream, in "
-        "`git format-patch` form: `patches/<upstream>/NNNN-name.patch`. Paths are relative to the "
-        "BUILD file; use `!` to exclude. A patch that does not apply fails the build naming the "
-        "patch, the file and the hunk. Rebase the series with `pants rebase-patches`."
+        "Addresses of `files` targets holding the patch series applied to the pinned upstream, "
+        "in `git format-patch` form: `patches/<upstream>/NNNN-name.patch`, e.g. "
+        "`patches=[\"//patches/wasi-libc\"]` with `files(sources=[\"*.patch\"])` in "
+        "`patches/wasi-libc/BUILD` (addresses, not globs: a BUILD file's sources cannot reach "
+        "outside its directory). Targets apply in the order listed, each one's files in file name "
+        "order. A patch that does not apply fails the build naming the patch, the file and the "
+        "hunk. Rebase the series with `pants rebase-patches`."
     )
 
 
@@ -135,6 +137,20 @@ class CLinkFlagsField(StringSequenceField):
     help = "Extra flags for clang when linking (e.g. `-Wl,--export=foo`)."
 
 
+class CShimsField(StringSequenceField):
+    alias = "shims"
+    default = ("all",)
+    valid_choices = ("all", "dns", "filesystem", "database_proxy")
+    help = (
+        "Which WarpGrid shims the patched libc may call: `all`, or any of `dns` (getaddrinfo & "
+        "co.), `filesystem` (open/fopen of virtual paths, zoneinfo), `database_proxy` "
+        "(socket/connect to database endpoints). Each links libc's opt-in member "
+        "(`-Wl,-u,__warpgrid_shim_<name>`); only imports the program reaches end up in the "
+        "component. `shims=[]` builds a stock program: no `warpgrid:*` imports, stock wasi-libc "
+        "behaviour. With a sysroot lacking the WarpGrid patches the default is ignored."
+    )
+
+
 class CComponentWorldField(WorldField):
     default = "warpgrid:shim/cli-service"
 
@@ -147,6 +163,7 @@ class CComponentTarget(Target):
         CSysrootField,
         CFlagsField,
         CLinkFlagsField,
+        CShimsField,
         WitDirField,
         CComponentWorldField,
         ComponentOutputPathField,
@@ -155,9 +172,88 @@ class CComponentTarget(Target):
         "A WebAssembly component built from C sources.\n\n"
         "The sources are compiled with clang-19 against a `wasi_libc_sysroot`, the WIT world's "
         "type information is embedded with the pinned wasm-tools, and the module is turned into a "
-        "component with the pinned WASI preview1 adapter (command adapter for "
-        "`cli-service`, reactor adapter otherwise). `pants package` writes the `.wasm`; a "
+        "component with the pinned WASI preview1 (reactor) adapter; for a `cli-service` world a "
+        "generated export of `wasi:cli/run` calls `main`. `pants package` writes the `.wasm`; a "
         "`warpgrid_run` target runs it."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# componentize_js_component
+# ---------------------------------------------------------------------------------------------
+
+
+class JsComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = (
+        "src/**/*.ts",
+        "src/**/*.tsx",
+        "src/**/*.js",
+        "src/**/*.mjs",
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+    )
+    expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".json")
+    help = (
+        "The application: its TypeScript/JavaScript sources, its `package.json`, its "
+        "`package-lock.json` (npm lockfile v2/v3: the integrity hashes pin every dependency, "
+        "installed with `npm ci`) and its `tsconfig.json` (type-checked with `tsc --noEmit`). "
+        "`package.json` and `package-lock.json` are required and must sit next to the BUILD file."
+    )
+
+
+class JsEntryField(StringField):
+    alias = "entry"
+    default = "src/index.ts"
+    help = (
+        "The entry module (TS or JS), relative to the BUILD file. It must export the world's "
+        "exports; for `warpgrid:shim/http-service`: "
+        "`export const httpHandler = serve(app)` with `serve` from `@warpgrid/sdk/http`. "
+        "Module top-level code runs at build time (Wizer snapshot): no host calls there."
+    )
+
+
+class JsComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class JsEnableFeaturesField(StringSequenceField):
+    alias = "enable_features"
+    default = ()
+    valid_choices = ("http", "fetch-event")
+    help = (
+        "ComponentizeJS features to keep. Both are off by default: `http` (guest `fetch()` "
+        "through `wasi:http`: the component then imports wasi:http and the host must provide "
+        "it) and `fetch-event` (the `wasi:http/incoming-handler` export driven by a fetch "
+        "event listener)."
+    )
+
+
+class ComponentizeJsComponentTarget(Target):
+    alias = "componentize_js_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        JsComponentSourcesField,
+        JsEntryField,
+        JsComponentWorldField,
+        WitDirField,
+        JsEnableFeaturesField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a TypeScript/JavaScript app with the pinned, "
+        "patched ComponentizeJS (StarlingMonkey).\n\n"
+        "Steps, each a cached Process: the pinned toolchain (`third_party/js/componentize`: "
+        "ComponentizeJS, esbuild, TypeScript) is installed with `npm ci` from its lockfile and "
+        "patched with `patches/componentize-js/`, and its engine is made deterministic (once per "
+        "pin, shared by every app); the app's dependencies are installed with `npm ci` from its "
+        "`package-lock.json`; `tsc --noEmit` type-checks the app (a type error fails the build "
+        "naming the file and line); esbuild bundles the entry into one ESM module "
+        "(`@warpgrid/sdk` resolves to `src/js/sdk`); ComponentizeJS turns it into a component "
+        "for the WIT world, validated with the pinned wasm-tools. Two clean builds give "
+        "byte-identical components. `pants package` writes the `.wasm`; a `warpgrid_run` target "
+        "serves it."
     )
 
 
@@ -173,6 +269,12 @@ class WarpgridRunComponentField(SpecialCasedDependencies):
         "Address of the component to run: a packageable WarpGrid component target "
         "(e.g. `:wasm`) or a `file` target holding a `.wasm` component."
     )
+
+    @classmethod
+    def compute_value(cls, raw_value, address):
+        # `component=":wasm"`: a run target starts one component, so accept a bare address too.
+        raw = [raw_value] if isinstance(raw_value, str) else raw_value
+        return super().compute_value(raw, address)
 
 
 class WarpgridRunConfigField(SingleSourceField):
@@ -223,5 +325,10 @@ class WarpgridRunTarget(Target):
 
 
 def target_types() -> list[type[Target]]:
-    return [WasiLibcSysrootTarget, CComponentTarget, WarpgridRunTarget]
+    return [
+        WasiLibcSysrootTarget,
+        CComponentTarget,
+        ComponentizeJsComponentTarget,
+        WarpgridRunTarget,
+    ]
 

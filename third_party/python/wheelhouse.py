@@ -34,10 +34,13 @@ def _load_pex_lock(path):
 
 
 def _python_version(lock, path):
-    for constraint in lock.get("requires_python") or []:
-        match = re.search(r"==\s*(\d+\.\d+)", constraint)
-        if match:
-            return match.group(1)
+    """The Python version pip should fetch for: the pinned one (`==3.11.*`), or for a range
+    (`>=3.9,<3.12`, used only by pure-Python resolves) its lowest version."""
+    for pattern in (r"==\s*(\d+\.\d+)", r">=\s*(\d+\.\d+)"):
+        for constraint in lock.get("requires_python") or []:
+            match = re.search(pattern, constraint)
+            if match:
+                return match.group(1)
     sys.exit(f"{path}: cannot tell the Python version from requires_python "
              f"{lock.get('requires_python')}; pin the resolve to 'CPython==3.X.*'")
 
@@ -68,35 +71,55 @@ def _wanted_artifacts(lock_path):
     return _python_version(lock, lock_path), wanted
 
 
+def _pip_target_args(filename, python_version):
+    """pip download flags that make `filename` (a wheel) the only acceptable artifact: its own
+    interpreter, ABI and platform tags (PEP 425, compressed tag sets allowed). A generic tag
+    (`py3`) takes the lockfile's Python version so Requires-Python checks still pass."""
+    if not filename.endswith(".whl"):
+        sys.exit(f"{filename}: only wheels are supported in the wheelhouse")
+    python_tags, abi_tags, platform_tags = filename[:-len(".whl")].split("-")[-3:]
+    args = []
+    tag = python_tags.split(".")[-1]  # pip takes one interpreter: the newest of a set (py2.py3)
+    implementation, version = tag[:2], tag[2:]
+    if implementation == "py":
+        version = python_version
+    else:
+        version = f"{version[0]}.{version[1:]}"
+    args += ["--implementation", implementation, "--python-version", version]
+    for abi in abi_tags.split("."):
+        args += ["--abi", abi]
+    for platform in platform_tags.split("."):
+        args += ["--platform", platform]
+    return args
+
+
+def _fetch_one(project, version, filename, sha, python_version, dest):
+    """Downloads exactly `filename` with pip and checks its sha256."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             "--only-binary=:all:", *_pip_target_args(filename, python_version), "-d", tmp,
+             f"{project}=={version}"],
+            check=True)
+        got = os.path.join(tmp, filename)
+        if not os.path.exists(got):
+            sys.exit(f"pip did not fetch {filename} for {project}=={version} "
+                     f"(it fetched {sorted(os.listdir(tmp))})")
+        actual = _sha256(got)
+        if actual != sha:
+            sys.exit(f"{filename}: sha256 expected {sha}, got {actual}")
+        os.replace(got, os.path.join(dest, filename))
+
+
 def fill(wheelhouse, lock_paths):
     os.makedirs(wheelhouse, exist_ok=True)
     for lock_path in lock_paths:
         python_version, wanted = _wanted_artifacts(lock_path)
-        missing = [w for w in wanted
-                   if not os.path.exists(os.path.join(wheelhouse, w[2]))
-                   or _sha256(os.path.join(wheelhouse, w[2])) != w[3]]
-        if not missing:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            reqs = os.path.join(tmp, "requirements.txt")
-            with open(reqs, "w") as f:
-                for project, version, _, sha in missing:
-                    f.write(f"{project}=={version} --hash=sha256:{sha}\n")
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                 "--require-hashes", "--only-binary=:all:", "--python-version", python_version,
-                 "--implementation", "cp", "-d", tmp, "-r", reqs],
-                check=True)
-            for project, version, filename, sha in missing:
-                got = os.path.join(tmp, filename)
-                if not os.path.exists(got):
-                    sys.exit(f"{lock_path}: pip did not fetch {filename} for {project}=={version} "
-                             f"(this machine's platform may differ from the one locked: "
-                             f"{sorted(os.listdir(tmp))})")
-                actual = _sha256(got)
-                if actual != sha:
-                    sys.exit(f"{lock_path}: {filename}: sha256 expected {sha}, got {actual}")
-                os.replace(got, os.path.join(wheelhouse, filename))
+        for project, version, filename, sha in wanted:
+            path = os.path.join(wheelhouse, filename)
+            if os.path.exists(path) and _sha256(path) == sha:
+                continue
+            _fetch_one(project, version, filename, sha, python_version, wheelhouse)
 
 
 def download(wheelhouse, python_version, requirements):

@@ -55,6 +55,11 @@ class WarpgridRunFieldSet(RunFieldSet):
 
 
 @dataclass(frozen=True)
+class ComponentArtifactRequest:
+    target: Target
+
+
+@dataclass(frozen=True)
 class ComponentArtifact:
     """A built component: a digest holding exactly one `.wasm` file at `path`."""
 
@@ -62,7 +67,11 @@ class ComponentArtifact:
     path: str
 
 
-async def _build_component(target: Target, union_membership: UnionMembership) -> ComponentArtifact:
+@rule(desc="Building the component to run", level=LogLevel.DEBUG)
+async def build_component_artifact(
+    request: ComponentArtifactRequest, union_membership: UnionMembership
+) -> ComponentArtifact:
+    target = request.target
     package_field_sets = [
         fs_type.create(target)
         for fs_type in union_membership.get(PackageFieldSet)
@@ -81,7 +90,9 @@ async def _build_component(target: Target, union_membership: UnionMembership) ->
         sources = await Get(HydratedSources, HydrateSourcesRequest(target[FileSourceField]))
         files = sources.snapshot.files
         if len(files) != 1 or not files[0].endswith(".wasm"):
-            raise WarpgridRunError(f"{target.address}: a `file` component must be one .wasm file, got {files}")
+            raise WarpgridRunError(
+                f"{target.address}: a `file` component must be one .wasm file, got {files}"
+            )
         return ComponentArtifact(sources.snapshot.digest, files[0])
     raise WarpgridRunError(
         f"{target.address} (a `{target.alias}`) is not a component: point `component` at a "
@@ -91,9 +102,7 @@ async def _build_component(target: Target, union_membership: UnionMembership) ->
 
 @rule(desc="Preparing a WarpGrid run", level=LogLevel.DEBUG)
 async def create_warpgrid_run_request(
-    field_set: WarpgridRunFieldSet,
-    warpgrid: WarpGridSubsystem,
-    union_membership: UnionMembership,
+    field_set: WarpgridRunFieldSet, warpgrid: WarpGridSubsystem
 ) -> RunRequest:
     component_addresses, host_addresses = await MultiGet(
         Get(Addresses, UnparsedAddressInputs, field_set.component.to_unparsed_address_inputs()),
@@ -117,7 +126,7 @@ async def create_warpgrid_run_request(
         raise WarpgridRunError(f"`[warpgrid].host` = {warpgrid.host} is not a `pex_binary` target")
 
     component, host_run, config = await MultiGet(
-        _build_component(component_targets[0], union_membership),
+        Get(ComponentArtifact, ComponentArtifactRequest(component_targets[0])),
         Get(RunRequest, PexBinaryFieldSet, PexBinaryFieldSet.create(host_target.target)),
         Get(HydratedSources, HydrateSourcesRequest(field_set.config)),
     )
@@ -126,9 +135,8 @@ async def create_warpgrid_run_request(
             f"{field_set.address}: config file {field_set.config.value!r} does not exist "
             f"next to its BUILD file ({field_set.address.spec_path or '.'})"
         )
-    staged = await Get(
-        Digest, AddPrefix(await Get(Digest, MergeDigests([component.digest, config.snapshot.digest])), _RUN_DIR)
-    )
+    inputs = await Get(Digest, MergeDigests([component.digest, config.snapshot.digest]))
+    staged = await Get(Digest, AddPrefix(inputs, _RUN_DIR))
     digest = await Get(Digest, MergeDigests([host_run.digest, staged]))
 
     component_path = os.path.join("{chroot}", _RUN_DIR, component.path)

@@ -1,0 +1,7 @@
+"""Every component rule (C for now)."""
+
+from warpgrid.components import c
+
+
+def rules():
+    return [*c.rules()]

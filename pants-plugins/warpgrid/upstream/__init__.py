@@ -1,0 +1,1 @@
+"""Pinned upstreams: fetch (hash-verified), extract, patch, and rebase patch series."""

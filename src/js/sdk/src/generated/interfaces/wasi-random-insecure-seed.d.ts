@@ -1,0 +1,3 @@
+declare module 'wasi:random/insecure-seed@0.2.12' {
+  export function insecureSeed(): [bigint, bigint];
+}

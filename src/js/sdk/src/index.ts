@@ -1,0 +1,32 @@
+/**
+ * @warpgrid/sdk: host services for TypeScript components built with
+ * ComponentizeJS and run by the WarpGrid shim host.
+ *
+ *   import { warpgrid } from '@warpgrid/sdk';
+ *   const conn = warpgrid.database.connect({ protocol: 'postgres', host: 'db', port: 5432 });
+ *   const addrs = await warpgrid.dns.resolve('db.prod.warp.local');
+ *   const hosts = await warpgrid.fs.readFile('/etc/hosts', 'utf8');
+ *
+ * Importing the SDK also defines `process.env` from the WASI environment.
+ * Host calls are not allowed in module top-level code (it runs at build time
+ * under Wizer): call these from request handlers.
+ */
+import * as database from './database.js';
+import * as dns from './dns.js';
+import * as fs from './fs.js';
+import { environment, installProcessEnv } from './env.js';
+
+installProcessEnv();
+
+export const warpgrid = {
+  database: { connect: database.connect },
+  dns: { resolve: dns.resolve, lookup: dns.lookup },
+  fs: { readFile: fs.readFile, readFileSync: fs.readFileSync, isVirtual: fs.isVirtual, listVirtualPaths: fs.listVirtualPaths },
+  env: environment,
+};
+
+export { database, dns, fs, environment, installProcessEnv };
+export { WarpGridError } from './errors.js';
+export { serve } from './http.js';
+export type { DbConnection, ConnectConfig } from './database.js';
+export default warpgrid;

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, toFetchRequest } from '../dist/http.js';
+import { formatAddress } from '../dist/net.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+test('WIT request becomes a fetch Request with an absolute URL, headers and body', async () => {
+  const r = toFetchRequest({ method: 'post', uri: '/items/7?x=1', headers: [['host', 'api.local'], ['x-a', '1']], body: enc.encode('{"a":1}') });
+  assert.equal(r.method, 'POST');
+  assert.equal(r.url, 'http://api.local/items/7?x=1');
+  assert.equal(r.headers.get('x-a'), '1');
+  assert.equal(await r.text(), '{"a":1}');
+  const g = toFetchRequest({ method: 'GET', uri: '/', headers: [], body: new Uint8Array(0) });
+  assert.equal(g.url, 'http://localhost/');
+});
+
+test('serve() adapts a fetch app (object or function) to handle()', async () => {
+  const app = {
+    async fetch(req) {
+      const u = new URL(req.url);
+      const body = req.method === 'POST' ? await req.text() : u.pathname;
+      return new Response(body, { status: 201, headers: { 'content-type': 'text/plain', 'x-n': '2' } });
+    },
+  };
+  const h = serve(app);
+  const res = await h.handle({ method: 'POST', uri: '/echo', headers: [], body: enc.encode('ping') });
+  assert.equal(res.status, 201);
+  assert.equal(dec.decode(res.body), 'ping');
+  assert.deepEqual(res.headers.find(([k]) => k === 'x-n'), ['x-n', '2']);
+  const fn = serve((req) => new Response(new URL(req.url).pathname));
+  assert.equal(dec.decode((await fn.handle({ method: 'GET', uri: '/p', headers: [], body: new Uint8Array() })).body), '/p');
+});
+
+test('a throwing app gives a 500 naming the error instead of trapping', async () => {
+  const h = serve({ fetch() { throw new TypeError('bad thing'); } });
+  const res = await h.handle({ method: 'GET', uri: '/', headers: [], body: new Uint8Array() });
+  assert.equal(res.status, 500);
+  assert.match(dec.decode(res.body), /TypeError: bad thing/);
+});
+
+test('addresses format as IPv4 and RFC 5952 IPv6', () => {
+  assert.equal(formatAddress(Uint8Array.from([10, 0, 0, 7]), false), '10.0.0.7');
+  const v6 = new Uint8Array(16); v6[15] = 1;
+  assert.equal(formatAddress(v6, true), '::1');
+  const v6b = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  assert.equal(formatAddress(v6b, true), '2001:db8::1');
+});

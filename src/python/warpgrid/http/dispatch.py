@@ -1,0 +1,70 @@
+"""Turns one HTTP request into one guest call on a fresh instance, and faults into responses.
+
+A fresh instance per request keeps guests isolated (no state leaks between requests) and makes
+poisoning irrelevant: a trapped instance is simply dropped. Instantiation of a C or TinyGo
+component costs well under a millisecond once the component is compiled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from warpgrid.engine import LoadedComponent, WarpGridEngine
+from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError, classify
+from warpgrid.guest import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+REASONS = {500: "guest failed", 502: "guest cannot be instantiated", 504: "guest exceeded the request deadline"}
+
+
+@dataclass
+class DispatchStats:
+    served: int = 0
+    faults: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, fault: bool) -> None:
+        with self._lock:
+            if fault:
+                self.faults += 1
+            else:
+                self.served += 1
+
+
+class RequestDispatcher:
+    def __init__(self, engine: WarpGridEngine, component: LoadedComponent) -> None:
+        self.engine = engine
+        self.component = component
+        self.stats = DispatchStats()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Never raises for guest problems: every fault becomes a 5xx with an error id."""
+        try:
+            with self.engine.instantiate(self.component) as guest:
+                response = guest.call_handler(request)
+        except GuestFault as fault:
+            return self._fault_response(request, fault, fault.http_status)
+        except (InstantiationError, ShimNotEnabledError) as e:
+            return self._fault_response(request, GuestFault("instantiate", str(e)), 502)
+        except Exception as e:  # a host bug must cost one request, not the server
+            log.exception("unexpected error handling %s %s", request.method, request.uri)
+            return self._fault_response(request, classify(e), 500)
+        self.stats.count(fault=False)
+        return response
+
+    def _fault_response(self, request: HttpRequest, fault: GuestFault, status: int) -> HttpResponse:
+        self.stats.count(fault=True)
+        log.error(
+            "error_id=%s %s %s -> %d (%s): %s",
+            fault.error_id, request.method, request.uri, status, fault.kind, fault.detail,
+        )
+        body = {"error": REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
+        return HttpResponse(
+            status,
+            [("content-type", "application/json"), ("x-warpgrid-error-id", fault.error_id)],
+            (json.dumps(body) + "\n").encode(),
+        )

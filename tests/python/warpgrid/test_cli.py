@@ -1,0 +1,103 @@
+"""The `warpgrid` command line (in-process through cli.main, plus `python -m warpgrid`)."""
+
+import socket
+
+import pytest
+
+from support import warpgrid_cmd
+
+from warpgrid.cli import EXIT_CONFIG, EXIT_FAULT, EXIT_LISTEN, EXIT_LOAD, main
+
+
+def test_check_valid_config_prints_summary(tmp_path, capsys) -> None:
+    path = tmp_path / "warp.toml"
+    path.write_text('[shims]\ndatabase_proxy = false\n[http]\nlisten = "127.0.0.1:9000"\n')
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}: OK" in out
+    assert "shims enabled: filesystem, dns, signals, threading" in out
+    assert "listen 127.0.0.1:9000" in out
+
+
+def test_check_invalid_config_exits_nonzero_naming_the_key(tmp_path, capsys) -> None:
+    path = tmp_path / "warp.toml"
+    path.write_text("[shims]\nbogus_key_17 = true\n")
+    assert main(["check", str(path)]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert str(path) in err and "shims.bogus_key_17" in err
+
+
+def test_check_as_a_process(tmp_path) -> None:
+    path = tmp_path / "warp.toml"
+    path.write_text("[limits]\nmemory_mb = -5\n")
+    proc = warpgrid_cmd("check", str(path))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == EXIT_CONFIG, err
+    assert "limits.memory_mb" in err and "greater than or equal to 1" in err
+
+
+def test_run_passes_arguments_and_exit_status(cli_guest, tmp_path, capfd) -> None:
+    code = main(["run", str(cli_guest), "--cache-dir", str(tmp_path), "--", "is-virtual", "/etc/hosts", "exit", "3"])
+    assert code == 1  # WASI 0.2 exit carries ok/err only
+    assert "is-virtual /etc/hosts 1" in capfd.readouterr().out
+
+
+def test_run_with_config(cli_guest, tmp_path, capfd) -> None:
+    config = tmp_path / "warp.toml"
+    config.write_text('[dns]\nhosts = { "db.internal" = ["192.168.1.10"] }\n')
+    assert main(["run", str(cli_guest), "--config", str(config), "--no-cache", "--", "dns", "db.internal"]) == 0
+    assert "dns db.internal 192.168.1.10" in capfd.readouterr().out
+
+
+def test_run_with_disabled_shim_fails_with_the_fix(cli_guest, tmp_path, capsys) -> None:
+    config = tmp_path / "warp.toml"
+    config.write_text("[shims]\ndns = false\n")
+    assert main(["run", str(cli_guest), "--config", str(config), "--no-cache"]) == EXIT_LOAD
+    assert "set `dns = true` under [shims]" in capsys.readouterr().err
+
+
+def test_inspect_lists_imports_exports_and_needed_shims(http_guest, capsys) -> None:
+    assert main(["inspect", str(http_guest)]) == 0
+    out = capsys.readouterr().out
+    assert "  warpgrid:shim/signals@0.1.0" in out
+    assert "  warpgrid:shim/http-handler@0.1.0" in out
+    assert "shims needed: signals, threading" in out
+    assert "runs with: warpgrid serve" in out
+
+
+def test_inspect_with_config_flags_disabled_shims(cli_guest, tmp_path, capsys) -> None:
+    config = tmp_path / "warp.toml"
+    config.write_text("[shims]\nthreading = false\n")
+    assert main(["inspect", str(cli_guest), "--config", str(config)]) == EXIT_LOAD
+    assert "threading (warpgrid:shim/threading@0.1.0): DISABLED" in capsys.readouterr().out
+
+
+def test_missing_component_is_reported(tmp_path, capsys) -> None:
+    assert main(["run", str(tmp_path / "absent.wasm")]) == EXIT_LOAD
+    assert "absent.wasm does not exist" in capsys.readouterr().err
+
+
+def test_serve_rejects_non_loopback_listen(http_guest, capsys) -> None:
+    assert main(["serve", str(http_guest), "--listen", "0.0.0.0:80"]) == EXIT_CONFIG
+    assert "--listen" in capsys.readouterr().err
+
+
+def test_guest_args_after_dashdash_only_for_run(http_guest) -> None:
+    with pytest.raises(SystemExit):
+        main(["inspect", str(http_guest), "--", "x"])
+
+
+def test_serve_on_a_busy_port_is_a_clear_error(http_guest, tmp_path, capsys) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", str(http_guest), "--listen", f"127.0.0.1:{port}", "--no-cache"]) == EXIT_LISTEN
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_run_deadline_stops_a_guest_that_never_finishes(cli_guest, tmp_path, capsys) -> None:
+    config = tmp_path / "warp.toml"
+    config.write_text("[limits]\nrun_timeout_ms = 300\n")
+    assert main(["run", str(cli_guest), "--config", str(config), "--no-cache", "--", "wait-signal"]) == EXIT_FAULT
+    assert "timeout" in capsys.readouterr().err

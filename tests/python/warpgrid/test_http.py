@@ -1,0 +1,111 @@
+"""HTTP trigger with real requests to 127.0.0.1: faults map to 500/504 and never stop the server."""
+
+import http.client
+import json
+import logging
+import re
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+
+from support import warpgrid_cmd
+
+from warpgrid.guest import HttpRequest
+from warpgrid.http import HttpTrigger, RequestDispatcher
+
+CONFIG = "[limits]\nmemory_mb = 16\nrequest_timeout_ms = 300\n"
+
+
+@pytest.fixture
+def server(make_engine, http_guest):
+    engine = make_engine(CONFIG)
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    trigger = HttpTrigger(dispatcher, "127.0.0.1:0").start()
+    yield trigger
+    trigger.shutdown()
+
+
+def request(url: str, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_serves_on_loopback_with_a_free_port(server) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+    assert not server.url.endswith(":0")
+
+
+def test_echo_request(server) -> None:
+    status, headers, body = request(server.url, "POST", "/hello?q=1", b"ping", {"X-Trace": "abc"})
+    assert status == 200
+    assert body == b"POST /hello?q=1\nping"
+    assert headers["x-echo-x-trace"] == "abc"
+    assert headers["content-type"] == "text/plain"
+
+
+@pytest.mark.parametrize(("path", "status", "kind"), [("/trap", 500, "trap"), ("/loop", 504, "timeout"), ("/alloc", 500, "trap")])
+def test_faults_return_5xx_with_error_id_and_server_keeps_serving(server, caplog, path, status, kind) -> None:
+    with caplog.at_level(logging.ERROR, logger="warpgrid"):
+        got, headers, body = request(server.url, "GET", path)
+    assert got == status
+    payload = json.loads(body)
+    assert payload["kind"] == kind
+    error_id = payload["error_id"]
+    assert headers["x-warpgrid-error-id"] == error_id
+    assert any(f"error_id={error_id}" in r.getMessage() for r in caplog.records)
+    assert request(server.url, "GET", "/after")[0:3:2] == (200, b"GET /after\n")
+
+
+def test_concurrent_requests_mixed_with_faults(server) -> None:
+    paths = [f"/item/{i}" for i in range(24)] + ["/trap", "/loop", "/alloc"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda p: (p, request(server.url, "POST", p, p.encode())), paths))
+    for path, (status, _, body) in results:
+        if path.startswith("/item/"):
+            assert (status, body) == (200, f"POST {path}\n{path}".encode())
+        else:
+            assert status in (500, 504)
+    stats = server.server.dispatcher.stats
+    assert (stats.served, stats.faults) == (24, 3)
+
+
+def test_serve_cli_prints_url_and_shuts_down_on_sigterm(http_guest, tmp_path) -> None:
+    proc = warpgrid_cmd("serve", str(http_guest), "--listen", "127.0.0.1:0", "--cache-dir", str(tmp_path))
+    try:
+        line = proc.stdout.readline().strip()
+        match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
+        assert match, line
+        assert request(match.group(1), "GET", "/up")[0] == 200
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "received SIGTERM: shutting down" in err
+
+
+def test_each_request_gets_a_fresh_instance(make_engine, http_guest) -> None:
+    engine = make_engine()
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    assert dispatcher.handle(HttpRequest("GET", "/signals/register")).body == b"registered"
+    assert engine.live_instances() == []  # the request's instance is gone
+    assert engine.deliver_signal("terminate") == 0
+    assert dispatcher.handle(HttpRequest("GET", "/signals/poll")).body == b""
+
+
+def test_component_needing_a_disabled_shim_gets_502(make_engine, http_guest) -> None:
+    engine = make_engine("[shims]\nsignals = false\n")
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    response = dispatcher.handle(HttpRequest("GET", "/"))
+    assert response.status == 502
+    assert json.loads(response.body)["kind"] == "instantiate"
