@@ -121,7 +121,7 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
     entry = posixpath.join(app_dir, entry_rel) if app_dir else entry_rel
     features = tuple(field_set.enable_features.value or ())
 
-    sources, wit_snapshot, sdk, toolchain, engine, wasm_tools = await MultiGet(
+    sources, wit_snapshot, sdk = await MultiGet(
         Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
         Get(
             Snapshot,
@@ -139,11 +139,7 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
                 description_of_origin=f"the WarpGrid JS SDK ({SDK_DIR}/src), for {address}",
             ),
         ),
-        Get(ComponentizeJsToolchain),
-        Get(ComponentizeJsEngine),
-        Get(WasmTools),
     )
-    dirs = await sandbox_dirs()
 
     files = set(sources.snapshot.files)
     app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
@@ -168,18 +164,18 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
             PathGlobs([app_path("package.json"), app_path("package-lock.json")]),
         ),
     )
-    installed = await Get(
-        NpmCiResult, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")
+    # The shared toolchain is prepared meanwhile (or comes from the cache).
+    installed, toolchain, wasm_tools = await MultiGet(
+        Get(NpmCiResult, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")),
+        Get(ComponentizeJsToolchain),
+        Get(WasmTools),
     )
+    dirs = await sandbox_dirs()
     app_input = await Get(
         Digest,
         MergeDigests([sources.snapshot.digest, installed.digest, sdk.digest, wit_snapshot.digest, dirs]),
     )
     env = toolchain.node.env()
-    immutable = {
-        **toolchain.immutable_input_digests,
-        ComponentizeJsEngine.mount: engine.digest,
-    }
 
     # 2. + 3. Type-check, then componentize.
     tsconfig = app_path("tsconfig.json")
@@ -188,7 +184,7 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
         description=f"Type-check {address} (tsc --noEmit)",
         level=LogLevel.DEBUG,
         input_digest=app_input,
-        immutable_input_digests=immutable,
+        immutable_input_digests=toolchain.immutable_input_digests,
         env=env,
     )
     build_argv = toolchain.node_argv(
@@ -209,22 +205,31 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
         "--out",
         COMPONENT,
     )
-    build_process = Process(
-        argv=build_argv,
-        description=f"Componentize {address} ({world})",
-        level=LogLevel.INFO,
-        input_digest=app_input,
-        immutable_input_digests=immutable,
-        env=env,
-        output_files=(COMPONENT,),
-    )
-    # Type-check first: a type error fails fast, and tsc and ComponentizeJS (~800 MB) do not
-    # compete for memory.
+    # Type-check first (while the shared engine is prepared): a type error fails fast, and tsc
+    # and ComponentizeJS (~800 MB) do not compete for memory.
     if tsconfig in files:
-        typechecked = await Get(FallibleProcessResult, Process, typecheck_process)
+        typechecked, engine = await MultiGet(
+            Get(FallibleProcessResult, Process, typecheck_process), Get(ComponentizeJsEngine)
+        )
         if typechecked.exit_code != 0:
             raise _fail(address, f"type-checking ({tsconfig})", typechecked)
-    built = await Get(FallibleProcessResult, Process, build_process)
+    else:
+        engine = await Get(ComponentizeJsEngine)
+    built = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=build_argv,
+            description=f"Componentize {address} ({world})",
+            level=LogLevel.INFO,
+            input_digest=app_input,
+            immutable_input_digests={
+                **toolchain.immutable_input_digests,
+                ComponentizeJsEngine.mount: engine.digest,
+            },
+            env=env,
+            output_files=(COMPONENT,),
+        ),
+    )
     if built.exit_code != 0:
         raise _fail(address, f"componentizing {entry} for {world}", built)
 

@@ -259,6 +259,12 @@ class WarpGridEngine:
     def _forget(self, guest: GuestInstance) -> None:
         with self._live_lock:
             self._live.discard(guest)
+        # Per-instance state may hold host resources (the database proxy's connections): an
+        # instance that ends releases them now rather than at garbage collection.
+        for state in guest.context.states.values():
+            release = getattr(state, "release_all", None)
+            if release is not None:
+                release()
 
     # -- host-side control -------------------------------------------------------------------
 
