@@ -6,7 +6,10 @@ shapes and help text, so a reader finds the whole user-facing surface in one pla
 
 from __future__ import annotations
 
+from typing import Iterable, Optional, Tuple, Union
+
 from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     MultipleSourcesField,
@@ -271,7 +274,9 @@ class WarpgridRunComponentField(SpecialCasedDependencies):
     )
 
     @classmethod
-    def compute_value(cls, raw_value, address):
+    def compute_value(
+        cls, raw_value: Optional[Union[str, Iterable[str]]], address: Address
+    ) -> Optional[Tuple[str, ...]]:
         # `component=":wasm"`: a run target starts one component, so accept a bare address too.
         raw = [raw_value] if isinstance(raw_value, str) else raw_value
         return super().compute_value(raw, address)

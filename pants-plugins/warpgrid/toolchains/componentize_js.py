@@ -92,6 +92,14 @@ class NodeTools:
         }
 
     @property
+    def node(self) -> str:
+        return self.tools.path("node")
+
+    @property
+    def npm(self) -> str:
+        return self.tools.path("npm")  # a node script: finds node on PATH (the shim)
+
+    @property
     def immutable_input_digests(self):
         return self.tools.immutable_input_digests
 
@@ -143,7 +151,7 @@ async def npm_ci(request: NpmCiRequest, node: NodeTools) -> NpmCiResult:
         FallibleProcessResult,
         Process(
             argv=(
-                "npm",
+                node.npm,
                 "ci",
                 "--ignore-scripts",
                 "--no-bin-links",
@@ -208,7 +216,7 @@ class ComponentizeJsToolchain:
         }
 
     def node_argv(self, command: str, *args: str) -> tuple[str, ...]:
-        return ("node", self.script_path, command, "--toolchain", self.mount, *args)
+        return (self.node.node, self.script_path, command, "--toolchain", self.mount, *args)
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,15 @@ def test_stock_fallback_imports_nothing_and_behaves_as_stock(engine: WarpGridEng
     code, lines = _run(engine, component, "db.production.warp.local")
     assert _failures(lines) == [], "\n".join(lines)
     assert code == 0
+
+
+def test_c_postgres_client_queries_postgres_through_the_proxy(engine: WarpGridEngine, pg_server: localservers.LocalServer) -> None:
+    """test-apps/c-postgres-client: plain POSIX sockets + the v3 protocol, unchanged source."""
+    port = str(pg_server.port)
+    code, lines = _run(
+        engine, Path("test-apps.c-postgres-client/wasm.wasm").resolve(), "SELECT 40 + 2 AS answer",
+        env={"PGHOST": "127.0.0.1", "PGPORT": port, "PGUSER": PG_USER, "PGDATABASE": "postgres",
+             "WARPGRID_DB_PORTS": f"{port}=postgres"},
+    )
+    assert code == 0, "\n".join(lines)
+    assert "row 1: answer=42" in lines, "\n".join(lines)
