@@ -51,7 +51,7 @@ def engine(pg_server: localservers.LocalServer, tmp_path: Path, monkeypatch: pyt
         "dns": {"registry": {"db.production.warp.local": ["10.0.0.5"]}},
         "database": {"endpoints": {"app": {
             "protocol": "postgres", "host": "127.0.0.1", "port": pg_server.port,
-            "database": "postgres", "user": PG_USER, "password_env": "WG_LIBC_PG_PW",
+            "database": "app", "user": PG_USER, "password_env": "WG_LIBC_PG_PW",
         }}},
     })
     eng = WarpGridEngine(config, cache_dir=tmp_path / "cache")
@@ -92,7 +92,7 @@ def test_c_postgres_client_queries_postgres_through_the_proxy(engine: WarpGridEn
     port = str(pg_server.port)
     code, lines = _run(
         engine, Path("test-apps.c-postgres-client/wasm.wasm").resolve(), "SELECT 40 + 2 AS answer",
-        env={"PGHOST": "127.0.0.1", "PGPORT": port, "PGUSER": PG_USER, "PGDATABASE": "postgres",
+        env={"PGHOST": "127.0.0.1", "PGPORT": port, "PGUSER": PG_USER, "PGDATABASE": "app",
              "WARPGRID_DB_PORTS": f"{port}=postgres"},
     )
     assert code == 0, "\n".join(lines)

@@ -55,6 +55,10 @@ def message(kind: bytes, payload: bytes = b"") -> bytes:
     return kind + struct.pack("!I", len(payload) + 4) + payload
 
 
+_AUTH_OK = message(b"R", struct.pack("!I", 0))
+_READY_IDLE = message(b"Z", b"I")
+
+
 def read_message(sock: socket.socket) -> tuple[bytes, bytes]:
     header = recv_exact(sock, 5)
     length = struct.unpack_from("!I", header, 1)[0]
@@ -77,13 +81,39 @@ def error_response(code: str, text: str, severity: str = "FATAL") -> bytes:
     return message(b"E", b"\0".join(fields) + b"\0\0")
 
 
+def startup_reply(params: dict[str, str], backend_key: bytes) -> bytes:
+    """AuthenticationOk, the ParameterStatus replay, BackendKeyData and ReadyForQuery(idle)."""
+    out = bytearray(_AUTH_OK)
+    for k, v in params.items():
+        out += message(b"S", k.encode() + b"\0" + v.encode() + b"\0")
+    if backend_key:
+        out += message(b"K", backend_key)
+    out += _READY_IDLE
+    return bytes(out)
+
+
 @dataclass
 class PgState:
-    """What a guest must see at startup on a pooled connection."""
+    """What a guest must see at startup on a pooled connection.
+
+    Change `params` only through `set_param`: the startup reply is built once per
+    connection and reused by every checkout until a parameter changes.
+    """
 
     params: dict[str, str] = field(default_factory=dict)
     backend_key: bytes = b""
     status: int = ord("I")
+    _reply: bytes | None = field(default=None, repr=False)
+
+    def set_param(self, name: str, value: str) -> None:
+        if self.params.get(name) != value:
+            self.params[name] = value
+            self._reply = None
+
+    def reply(self) -> bytes:
+        if self._reply is None:
+            self._reply = startup_reply(self.params, self.backend_key)
+        return self._reply
 
 
 class PostgresProtocol:
@@ -135,7 +165,7 @@ class PostgresProtocol:
                     raise ConnectionRefused(f"{ep.host}:{ep.port} wants unsupported authentication (code {code})")
             elif kind == b"S":
                 name, value = body.rstrip(b"\0").split(b"\0", 1)
-                state.params[name.decode()] = value.decode()
+                state.set_param(name.decode(), value.decode())
             elif kind == b"K":
                 state.backend_key = body
             elif kind == b"E":
@@ -159,7 +189,7 @@ def run_simple(up: Upstream, sql: str, updates: dict[str, str] | None = None) ->
     ParameterStatus messages update the connection's replay state (or `updates`).
     """
     sock = up.sock
-    target = up.state.params if updates is None else updates
+    set_param = up.state.set_param if updates is None else updates.__setitem__
     try:
         sock.sendall(message(b"Q", sql.encode() + b"\0"))
         ok = True
@@ -170,7 +200,7 @@ def run_simple(up: Upstream, sql: str, updates: dict[str, str] | None = None) ->
                 log.info("database reset/ping query %r failed: %s", sql, error_fields(body).get("M"))
             elif kind == b"S":
                 name, value = body.rstrip(b"\0").split(b"\0", 1)
-                target[name.decode()] = value.decode()
+                set_param(name.decode(), value.decode())
             elif kind == b"Z":
                 up.state.status = body[0]
                 return ok
@@ -293,22 +323,20 @@ class PgSession(Session):
         bad = [k for k in settable if not _IDENT.match(k)]
         if bad:
             raise ProtocolError(f"bad startup parameter name {bad[0]!r}")
-        replay = dict(self.up.state.params)
-        changed = {k: v for k, v in settable.items() if replay.get(k) != v}
+        state = self.up.state
+        changed = {k: v for k, v in settable.items() if state.params.get(k) != v}
         if changed:
+            # This session's own values: the pooled defaults (and their cached reply) stay.
+            replay = dict(state.params)
             sql = ";".join(f"SELECT pg_catalog.set_config({quote_literal(k)}, {quote_literal(v)}, false)"
                            for k, v in changed.items())
             self.touched = True
             if not run_simple(self.up, sql, replay):
                 self._refuse("22023", f"invalid startup parameter among {sorted(changed)}")
                 return
-        out = self.out
-        out += message(b"R", struct.pack("!I", 0))
-        for k, v in replay.items():
-            out += message(b"S", k.encode() + b"\0" + v.encode() + b"\0")
-        if self.up.state.backend_key:
-            out += message(b"K", self.up.state.backend_key)
-        out += message(b"Z", b"I")
+            self.out += startup_reply(replay, state.backend_key)
+        else:
+            self.out += state.reply()
         self.started = True
 
     def _refuse(self, code: str, text: str) -> None:

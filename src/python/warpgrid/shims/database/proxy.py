@@ -49,6 +49,11 @@ class DatabaseProxy:
         self.resolver = resolver
         self.clock = clock
         self._pools: dict[str, Pool] = {}
+        # (protocol, lowercased host, port, database) as the guest names it -> endpoint and pool,
+        # only for names that match an endpoint's host literally (so the table stays as small
+        # as the allow-list; the config is fixed for the host's life). Matches through DNS
+        # are not remembered: addresses may change.
+        self._routes: dict[tuple[str, str, int, str | None], tuple[EndpointConfig, Pool]] = {}
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._stop = threading.Event()
@@ -61,8 +66,10 @@ class DatabaseProxy:
 
         `pool_size` from the guest is advisory: the pool size is the host's (warp.toml).
         """
-        name, ep = self._endpoint(protocol, host, port, database)
-        pool = self._pool(name, ep)
+        route = self._routes.get((protocol, host.lower(), port, database))
+        if route is None:
+            route = self._route(protocol, host, port, database)
+        ep, pool = route
         up = pool.checkout()
         try:
             session = PROTOCOLS[ep.protocol].session(up, ep)
@@ -153,9 +160,18 @@ class DatabaseProxy:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _endpoint(self, protocol: str, host: str, port: int, database: str | None) -> tuple[str, EndpointConfig]:
+    def _route(self, protocol: str, host: str, port: int, database: str | None) -> tuple[EndpointConfig, Pool]:
+        name, ep, by_name = self._endpoint(protocol, host, port, database)
+        route = (ep, self._pool(name, ep))
+        if by_name:
+            self._routes[(protocol, host.lower(), port, database)] = route
+        return route
+
+    def _endpoint(self, protocol: str, host: str, port: int,
+                  database: str | None) -> tuple[str, EndpointConfig, bool]:
         """The allow-list lookup: the guest names an endpoint's host, or one of its addresses
-        (the patched libc passes the address text when the program connected to a bare IP)."""
+        (the patched libc passes the address text when the program connected to a bare IP).
+        The flag says whether the host name matched literally (no DNS involved)."""
         candidates = [
             (name, ep) for name, ep in self.config.endpoints.items()
             if ep.protocol == protocol and ep.port == port
@@ -163,11 +179,11 @@ class DatabaseProxy:
         ]
         for name, ep in candidates:
             if ep.host.lower() == host.lower():
-                return name, ep
+                return name, ep, True
         if _is_ip(host):
             for name, ep in candidates:
                 if not _is_ip(ep.host) and host in self._addresses(ep.host):
-                    return name, ep
+                    return name, ep, False
         log.warning(
             "database-proxy: guest asked for %s://%s:%s/%s, which warp.toml does not allow; "
             "add it under [database.endpoints.<name>]", protocol, host, port, database or "")

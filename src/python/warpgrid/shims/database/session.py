@@ -58,9 +58,14 @@ class Session:
     def to_guest(self, max_bytes: int) -> bytes:
         if max_bytes <= 0:
             return b""
-        if self.out:
-            chunk = bytes(self.out[:max_bytes])
-            del self.out[:max_bytes]
+        out = self.out
+        if out:
+            if len(out) <= max_bytes:  # the usual case: the whole host-made reply at once
+                chunk = bytes(out)
+                out.clear()
+            else:
+                chunk = bytes(out[:max_bytes])
+                del out[:max_bytes]
             return chunk
         if self.ended and not self.replies_owed():
             raise Closed("the session has ended")
