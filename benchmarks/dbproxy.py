@@ -6,6 +6,7 @@ side by side, interleaved in rounds so drift hits both sides equally:
 * simple-query throughput and p50/p99 latency of `SELECT 1` (one driver connection each);
 * connect + first query: a pooled proxy connection (host answers the startup, warm TCP
   and server session) vs a fresh authenticated connection (TCP + SCRAM + backend fork).
+  A sample starts when the previous one has finished, including the fresh backend's exit.
 
 Both sides pass ssl_context=False to pg8000: otherwise pg8000 builds a default TLS context
 (~35 ms of CA loading) on every connect, which has nothing to do with the proxy.
@@ -65,6 +66,20 @@ def pin_together(backend_pids: list[int]) -> int | None:
         print(f"note: not pinned ({exc}); placement noise may favour either side")
         return None
     return cpu
+
+
+def wait_exited(pid: int, timeout: float = 1.0) -> None:
+    """Wait until server process `pid` has exited and been reaped (Linux /proc), bounded.
+
+    Used between connect samples instead of a fixed pause: a fixed 10 ms idle let other
+    processes on this shared machine evict our caches, which added ~0.2-0.3 ms of cold-cache
+    cost to every sample (a `SELECT 1` on an already-open direct connection: 0.30 ms after a
+    10 ms pause vs 0.04 ms back to back), measuring the machine rather than the connect path.
+    """
+    path = f"/proc/{pid}"
+    deadline = time.perf_counter() + timeout
+    while os.path.exists(path) and time.perf_counter() < deadline:
+        time.sleep(0.0002)
 
 
 def query_round(conn: pg8000.native.Connection, n: int) -> tuple[float, list[float]]:
@@ -129,15 +144,16 @@ def main() -> int:
         close_ms: list[float] = []
         proxied_connect().close()  # the pool holds one warm connection
         for _ in range(connects):
-            # Let the server finish tearing down the previous fresh backend first: that exit
-            # would otherwise compete with whichever measurement comes next (untimed pause).
-            time.sleep(0.01)
+            # Each sample starts once the previous one has left nothing running: the pooled
+            # close below is synchronous (its reset has completed), and after a fresh close
+            # we wait for that backend's exit, which would otherwise land in the next sample.
             s = time.perf_counter()
             c = direct_connect()
             c.run("SELECT 1")
             fresh_ms.append((time.perf_counter() - s) * 1000)
+            backend = c.run("SELECT pg_backend_pid()")[0][0]  # untimed
             c.close()
-            time.sleep(0.01)
+            wait_exited(backend)
             s = time.perf_counter()
             c = proxied_connect()
             c.run("SELECT 1")

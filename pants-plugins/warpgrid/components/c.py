@@ -6,7 +6,8 @@ Steps, each a cacheable Process with an explicit env (remote-cache friendly, byt
      path reaches the module; PATH holds only the clang shims (no host wasm-opt post-pass);
   2. the pinned wasm-tools embeds the WIT world's type information (`component embed`);
   3. `component new` adapts preview1 to preview2 with the pinned jco reactor adapter;
-  4. `wasm-tools validate` checks the component before anything depends on it.
+  4. `warpgrid.components.finalize` validates it, checks the world's export (`wasi:cli/run` for
+     a cli-service, `warpgrid:shim/http-handler` for an http-service) and places it.
 
 Why every module is linked as a reactor, even for a `cli-service` (command) world:
   - `component embed --world X/cli-service` requires the core module itself to export
@@ -26,15 +27,13 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.fs import (
     CreateDigest,
     Digest,
     DigestContents,
-    DigestEntries,
     FileContent,
-    FileEntry,
     MergeDigests,
     PathGlobs,
     Snapshot,
@@ -56,6 +55,18 @@ from warpgrid.target_types import (
     CSysrootField,
     WitDirField,
 )
+from warpgrid.components import finalize
+from warpgrid.components.finalize import (
+    COMPONENT,
+    ComponentBuildError,
+    FinalizeComponentRequest,
+    FinalizedComponent,
+    component_package,
+    expected_export,
+    step_failure,
+    wasm_tools_process,
+    world_name,
+)
 from warpgrid.toolchains.clang import ClangResourceDir, ClangToolchain
 from warpgrid.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootFieldSet
 from warpgrid.toolchains.wasm_tools import Preview1Adapters, WasmTools
@@ -63,10 +74,9 @@ from warpgrid.toolchains.wasm_tools import Preview1Adapters, WasmTools
 SYSROOT_MOUNT = "__warpgrid_sysroot"
 CORE = "__warpgrid_out/core.wasm"
 EMBEDDED = "__warpgrid_out/embedded.wasm"
-COMPONENT = "__warpgrid_out/component.wasm"
 
 
-class CComponentError(Exception):
+class CComponentError(ComponentBuildError):
     """A c_component is misconfigured or a build step failed; names the target and the step."""
 
 
@@ -97,11 +107,19 @@ class BuiltCComponent:
 
 def is_command_world(world: str) -> bool:
     """`pkg:name/cli-service[@ver]` runs as a command (exports wasi:cli/run)."""
-    return world.split("/")[-1].split("@")[0] == "cli-service"
+    return world_name(world) == "cli-service"
 
 
 CLI_RUN_GLUE = "__warpgrid_glue/cli_run.c"
 _WASI_CLI_PACKAGE = re.compile(rb"^\s*package\s+wasi:cli@([0-9A-Za-z.+-]+)\s*;", re.MULTILINE)
+
+# How C sources provide a world's export, for the error when the component lacks it.
+_EXPORT_HINTS = {
+    "http-service": "the sources must export `warpgrid:shim/http-handler@0.1.0#handle` with the "
+    "canonical ABI (as tests/guests/c/http_service.c does)",
+    "cli-service": "the sources mention `wasi:cli/run@` (so no glue was generated) but do not "
+    "export `wasi:cli/run@<version>#run`: export it, or drop the mention to have `main` exported",
+}
 
 
 def cli_run_glue(wasi_cli_version: str) -> bytes:
@@ -150,8 +168,7 @@ def shim_link_flags(field_set: CComponentFieldSet, sysroot: WasiLibcSysroot) -> 
 
 
 def _failed(address: Address, step: str, result: FallibleProcessResult) -> CComponentError:
-    out = (result.stdout + b"\n" + result.stderr).decode(errors="replace").strip()
-    return CComponentError(f"{address}: {step} failed (exit {result.exit_code}):\n{out}")
+    return CComponentError(step_failure(address, step, result))
 
 
 def _wit_dir(field_set: CComponentFieldSet) -> str:
@@ -273,23 +290,19 @@ async def build_c_component(field_set: CComponentFieldSet) -> BuiltCComponent:
     embed_input = await Get(Digest, MergeDigests([linked.output_digest, wit_snapshot.digest]))
     embedded = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(
-                wasm_tools.exe_path,
-                "component",
-                "embed",
-                wit,
-                "--world",
-                world,
-                CORE,
-                "-o",
-                EMBEDDED,
-            ),
+        Process,
+        wasm_tools_process(
+            wasm_tools,
+            "component",
+            "embed",
+            wit,
+            "--world",
+            world,
+            CORE,
+            "-o",
+            EMBEDDED,
             description=f"Embed WIT world {world} into {address}",
-            level=LogLevel.DEBUG,
             input_digest=embed_input,
-            immutable_input_digests=wasm_tools.immutable_input_digests,
-            env=wasm_tools.env(),
             output_files=(EMBEDDED,),
         ),
     )
@@ -301,66 +314,45 @@ async def build_c_component(field_set: CComponentFieldSet) -> BuiltCComponent:
     new_input = await Get(Digest, MergeDigests([embedded.output_digest, adapters.digest]))
     created = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(
-                wasm_tools.exe_path,
-                "component",
-                "new",
-                EMBEDDED,
-                "--adapt",
-                f"wasi_snapshot_preview1={adapter}",
-                "-o",
-                COMPONENT,
-            ),
+        Process,
+        wasm_tools_process(
+            wasm_tools,
+            "component",
+            "new",
+            EMBEDDED,
+            "--adapt",
+            f"wasi_snapshot_preview1={adapter}",
+            "-o",
+            COMPONENT,
             description=f"Create the component for {address}",
-            level=LogLevel.DEBUG,
             input_digest=new_input,
-            immutable_input_digests=wasm_tools.immutable_input_digests,
-            env=wasm_tools.env(),
             output_files=(COMPONENT,),
         ),
     )
     if created.exit_code != 0:
         raise _failed(address, "`wasm-tools component new`", created)
 
-    # 4. validate.
-    validated = await Get(
-        FallibleProcessResult,
-        Process(
-            argv=(wasm_tools.exe_path, "validate", COMPONENT),
-            description=f"Validate the component for {address}",
-            level=LogLevel.DEBUG,
-            input_digest=created.output_digest,
-            immutable_input_digests=wasm_tools.immutable_input_digests,
-            env=wasm_tools.env(),
+    # 4. validate, check the world's export, place at the output path.
+    finalized = await Get(
+        FinalizedComponent,
+        FinalizeComponentRequest(
+            address=address,
+            digest=created.output_digest,
+            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
+            world=world,
+            expected_export=expected_export(world),
+            produced_by="`wasm-tools component new`",
+            export_hint=_EXPORT_HINTS.get(world_name(world), ""),
         ),
     )
-    if validated.exit_code != 0:
-        raise _failed(address, "`wasm-tools validate`", validated)
-
-    # Place the component at its output path (`<path.to.target>/<name>.wasm` by default).
-    output_path = field_set.output_path.value_or_default(file_ending="wasm")
-    entries = await Get(DigestEntries, Digest, created.output_digest)
-    files = [e for e in entries if isinstance(e, FileEntry) and e.path == COMPONENT]
-    if len(files) != 1:
-        raise CComponentError(f"{address}: `wasm-tools component new` wrote no {COMPONENT}")
-    digest = await Get(Digest, CreateDigest([FileEntry(output_path, files[0].file_digest)]))
-    return BuiltCComponent(address, digest, output_path, world, command)
+    return BuiltCComponent(address, finalized.digest, finalized.path, world, command)
 
 
 @rule(desc="Packaging a C component", level=LogLevel.DEBUG)
 async def package_c_component(field_set: CComponentFieldSet) -> BuiltPackage:
     built = await Get(BuiltCComponent, CComponentFieldSet, field_set)
-    return BuiltPackage(
-        built.digest,
-        (
-            BuiltPackageArtifact(
-                built.path,
-                extra_log_lines=(f"    world: {built.world}",),
-            ),
-        ),
-    )
+    return component_package(built.digest, built.path, built.world)
 
 
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, CComponentFieldSet)]
+    return [*collect_rules(), *finalize.rules(), UnionRule(PackageFieldSet, CComponentFieldSet)]

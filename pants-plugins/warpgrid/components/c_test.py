@@ -19,6 +19,12 @@ from warpgrid.components.c import (
     cli_run_glue,
     shim_link_flags,
 )
+from warpgrid.components.finalize import (
+    COMPONENT,
+    FinalizeComponentRequest,
+    FinalizedComponent,
+    expected_export,
+)
 from warpgrid.toolchains.wasi_libc import WasiLibcSysroot
 from pants.engine.fs import EMPTY_DIGEST
 from warpgrid.components.rules import rules as component_rules
@@ -81,6 +87,7 @@ def _runner(isolated: bool = False) -> RuleRunner:
             *component_rules(),
             QueryRule(BuiltCComponent, [CComponentFieldSet]),
             QueryRule(BuiltPackage, [CComponentFieldSet]),
+            QueryRule(FinalizedComponent, [FinalizeComponentRequest]),
         ],
     )
     runner.write_files(
@@ -235,3 +242,51 @@ def test_two_clean_builds_are_byte_identical() -> None:
     first, second = _runner(isolated=True), _runner(isolated=True)
     assert build_sysroot(first).digest == build_sysroot(second).digest
     assert _build(first, "hello").digest == _build(second, "hello").digest
+
+
+def _finalize(runner: RuleRunner, component: bytes | None, world: str) -> FinalizedComponent:
+    """The shared finalize step on `component` (None: the producing step wrote nothing)."""
+    digest = EMPTY_DIGEST if component is None else runner.make_snapshot({COMPONENT: component}).digest
+    request = FinalizeComponentRequest(
+        address=Address("app", target_name="lib"),
+        digest=digest,
+        output_path="app/placed.wasm",
+        world=world,
+        expected_export=expected_export(world),
+        produced_by="the producing step",
+        export_hint="export it from the sources",
+    )
+    return runner.request(FinalizedComponent, [request])
+
+
+def test_finalize_places_the_same_bytes(rule_runner: RuleRunner) -> None:
+    (component,) = contents(rule_runner, _build(rule_runner, "lib").digest).values()
+    finalized = _finalize(rule_runner, component, "warpgrid:shim/shim-enabled")
+    assert finalized.path == "app/placed.wasm"
+    assert dict(contents(rule_runner, finalized.digest)) == {"app/placed.wasm": component}
+    assert "wasi:cli/run" not in finalized.wit and "import wasi:" in finalized.wit
+
+
+def test_finalize_rejects_a_component_without_the_world_export(rule_runner: RuleRunner) -> None:
+    """A valid component that lacks `wasi:cli/run` is not a cli-service: the build says so."""
+    (component,) = contents(rule_runner, _build(rule_runner, "lib").digest).values()
+    with pytest.raises(ExecutionError) as e:
+        _finalize(rule_runner, component, "warpgrid:shim/cli-service")
+    message = str(e.value)
+    assert "app:lib: the component does not `export wasi:cli/run@...`" in message
+    assert "warpgrid:shim/cli-service" in message and "export it from the sources" in message
+
+
+def test_finalize_reports_wasm_tools_validate_output(rule_runner: RuleRunner) -> None:
+    with pytest.raises(ExecutionError) as e:
+        _finalize(rule_runner, b"\0asm\x0d\0\x01\0not a component", "warpgrid:shim/cli-service")
+    message = str(e.value)
+    # The tool's own output is in the message.
+    assert "app:lib: `wasm-tools validate` failed (exit 1)" in message
+    assert "unexpected end-of-file" in message
+
+
+def test_finalize_names_the_step_that_wrote_nothing(rule_runner: RuleRunner) -> None:
+    with pytest.raises(ExecutionError) as e:
+        _finalize(rule_runner, None, "warpgrid:shim/cli-service")
+    assert f"app:lib: the producing step wrote no {COMPONENT}" in str(e.value)

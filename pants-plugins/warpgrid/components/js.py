@@ -9,9 +9,9 @@ cacheable Process with an explicit env (remote-cache friendly, byte-reproducible
      tsconfig.json): a type error fails the build with tsc's message naming file and line;
   3. `componentize.mjs build`: esbuild bundles the entry (`@warpgrid/sdk` -> `src/js/sdk/src`),
      ComponentizeJS (patched, deterministic engine) makes the component for the world;
-  4. the pinned wasm-tools validates the component and prints its WIT, which must export the
-     world's export (`warpgrid:shim/http-handler` for an http-service, `wasi:cli/run` for a
-     cli-service).
+  4. `warpgrid.components.finalize` validates the component with the pinned wasm-tools, checks
+     that its WIT has the world's export (`warpgrid:shim/http-handler` for an http-service,
+     `wasi:cli/run` for a cli-service) and places it at the output path.
 Sandbox layout mirrors the repository (app, `src/js/sdk`, `wit/` at their repo paths), so the
 bundle (which names modules by path relative to the app) is the same in every sandbox.
 """
@@ -21,18 +21,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.addresses import Address
-from pants.engine.fs import (
-    CreateDigest,
-    Digest,
-    DigestEntries,
-    DigestSubset,
-    FileEntry,
-    MergeDigests,
-    PathGlobs,
-    Snapshot,
-)
+from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs, Snapshot
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import HydratedSources, HydrateSourcesRequest
@@ -40,6 +31,15 @@ from pants.engine.unions import UnionRule
 from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.logging import LogLevel
 
+from warpgrid.components import finalize
+from warpgrid.components.finalize import (
+    COMPONENT,
+    FinalizeComponentRequest,
+    FinalizedComponent,
+    component_package,
+    expected_export,
+    step_failure,
+)
 from warpgrid.target_types import (
     ComponentOutputPathField,
     JsComponentSourcesField,
@@ -54,20 +54,11 @@ from warpgrid.toolchains.componentize_js import (
     ComponentizeJsToolchain,
     NpmCiRequest,
     NpmCiResult,
-    process_failure,
     sandbox_dirs,
 )
-from warpgrid.toolchains.wasm_tools import WasmTools
 
 # The guest SDK that `@warpgrid/sdk[/sub]` imports resolve to (its TypeScript sources).
 SDK_DIR = "src/js/sdk"
-COMPONENT = "__warpgrid_out/component.wasm"
-
-# What a component of a known world must export (checked in `wasm-tools component wit` output).
-WORLD_EXPORTS = {
-    "http-service": "export warpgrid:shim/http-handler@",
-    "cli-service": "export wasi:cli/run@",
-}
 
 
 @dataclass(frozen=True)
@@ -93,7 +84,7 @@ class BuiltJsComponent:
 
 
 def _fail(address: Address, what: str, result: FallibleProcessResult) -> ComponentizeJsError:
-    return ComponentizeJsError(f"{address}: {process_failure(what, result)}")
+    return ComponentizeJsError(step_failure(address, what, result))
 
 
 def _relative_dir(address: Address, field: str, raw: str) -> str:
@@ -104,11 +95,6 @@ def _relative_dir(address: Address, field: str, raw: str) -> str:
             "BUILD file for `entry`) and stay inside the repository"
         )
     return path
-
-
-def expected_export(world: str) -> str | None:
-    """The `component wit` line a component of `world` must contain, when the world is known."""
-    return WORLD_EXPORTS.get(world.split("/")[-1].split("@")[0])
 
 
 @rule(desc="Building a ComponentizeJS component", level=LogLevel.DEBUG)
@@ -165,10 +151,9 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
         ),
     )
     # The shared toolchain is prepared meanwhile (or comes from the cache).
-    installed, toolchain, wasm_tools = await MultiGet(
+    installed, toolchain = await MultiGet(
         Get(NpmCiResult, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")),
         Get(ComponentizeJsToolchain),
-        Get(WasmTools),
     )
     dirs = await sandbox_dirs()
     app_input = await Get(
@@ -233,60 +218,30 @@ async def build_js_component(field_set: JsComponentFieldSet) -> BuiltJsComponent
     if built.exit_code != 0:
         raise _fail(address, f"componentizing {entry} for {world}", built)
 
-    # 4. Validate and check the world's export.
-    validated, printed = await MultiGet(
-        Get(
-            FallibleProcessResult,
-            Process(
-                argv=(wasm_tools.exe_path, "validate", COMPONENT),
-                description=f"Validate the component for {address}",
-                level=LogLevel.DEBUG,
-                input_digest=built.output_digest,
-                immutable_input_digests=wasm_tools.immutable_input_digests,
-                env=wasm_tools.env(),
-            ),
-        ),
-        Get(
-            FallibleProcessResult,
-            Process(
-                argv=(wasm_tools.exe_path, "component", "wit", COMPONENT),
-                description=f"Print the WIT of the component for {address}",
-                level=LogLevel.DEBUG,
-                input_digest=built.output_digest,
-                immutable_input_digests=wasm_tools.immutable_input_digests,
-                env=wasm_tools.env(),
+    # 4. Validate, check the world's export, place at the output path.
+    finalized = await Get(
+        FinalizedComponent,
+        FinalizeComponentRequest(
+            address=address,
+            digest=built.output_digest,
+            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
+            world=world,
+            expected_export=expected_export(world),
+            produced_by=f"componentizing {entry} for {world}",
+            export_hint=(
+                f"the entry {entry} must export it (for an http-service: `export const "
+                "httpHandler = serve(app)` with `serve` from `@warpgrid/sdk/http`)"
             ),
         ),
     )
-    if validated.exit_code != 0:
-        raise _fail(address, "`wasm-tools validate`", validated)
-    if printed.exit_code != 0:
-        raise _fail(address, "`wasm-tools component wit`", printed)
-    wanted = expected_export(world)
-    if wanted and wanted not in printed.stdout.decode(errors="replace"):
-        raise ComponentizeJsError(
-            f"{address}: the component does not `{wanted}...` as world {world} requires: the "
-            f"entry {entry} must export it (for an http-service: `export const httpHandler = "
-            "serve(app)` with `serve` from `@warpgrid/sdk/http`)"
-        )
-
-    output_path = field_set.output_path.value_or_default(file_ending="wasm")
-    entries = await Get(DigestEntries, Digest, built.output_digest)
-    outputs = [e for e in entries if isinstance(e, FileEntry) and e.path == COMPONENT]
-    if len(outputs) != 1:
-        raise ComponentizeJsError(f"{address}: componentize wrote no {COMPONENT}")
-    digest = await Get(Digest, CreateDigest([FileEntry(output_path, outputs[0].file_digest)]))
-    return BuiltJsComponent(address, digest, output_path, world)
+    return BuiltJsComponent(address, finalized.digest, finalized.path, world)
 
 
 @rule(desc="Packaging a ComponentizeJS component", level=LogLevel.DEBUG)
 async def package_js_component(field_set: JsComponentFieldSet) -> BuiltPackage:
     built = await Get(BuiltJsComponent, JsComponentFieldSet, field_set)
-    return BuiltPackage(
-        built.digest,
-        (BuiltPackageArtifact(built.path, extra_log_lines=(f"    world: {built.world}",)),),
-    )
+    return component_package(built.digest, built.path, built.world)
 
 
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, JsComponentFieldSet)]
+    return [*collect_rules(), *finalize.rules(), UnionRule(PackageFieldSet, JsComponentFieldSet)]

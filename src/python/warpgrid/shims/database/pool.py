@@ -91,7 +91,8 @@ class Pool:
         while True:
             candidate: Upstream | None = None
             with self._cond:
-                self._settle()
+                if self._orphans:
+                    self._settle()
                 while True:
                     if self._closed:
                         raise Closed("the database pool is draining (host shutting down)")

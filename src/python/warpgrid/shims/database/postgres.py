@@ -299,14 +299,13 @@ class PgSession(Session):
                 raise ProtocolError(f"unsupported protocol version {code >> 16}.{code & 0xFFFF}")
 
     def _answer_startup(self, body: bytes) -> None:
-        parts = body.split(b"\0")
-        if len(parts) < 2 or parts[-1] != b"" or len(parts) % 2 != 0:
-            raise ProtocolError("malformed startup parameters")
-        items = dict(zip(parts[0:-2:2], parts[1:-1:2]))
         try:
-            params = {k.decode(): v.decode() for k, v in items.items()}
+            parts = body.decode().split("\0")
         except UnicodeDecodeError as exc:
             raise ProtocolError("startup parameters are not UTF-8") from exc
+        if len(parts) < 2 or parts[-1] != "" or len(parts) % 2 != 0:
+            raise ProtocolError("malformed startup parameters")
+        params = dict(zip(parts[0:-2:2], parts[1:-1:2]))
         db = params.get("database")
         if db and db != self.ep.database:
             self._refuse("3D000", f"database {db!r} is not reachable through this connection "

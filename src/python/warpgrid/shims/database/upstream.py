@@ -28,6 +28,8 @@ class Upstream:
     state: Any = None
     broken: bool = False
     uses: int = field(default=0)
+    # A poll object for `looks_alive`, made on first use (half the cost of select.select).
+    _poller: Any = field(default=None, repr=False)
 
     def close(self) -> None:
         try:
@@ -43,15 +45,18 @@ class Upstream:
         """
         if self.broken:
             return False
+        sock = self.sock
         try:
-            if self.sock.fileno() < 0:
+            if sock.fileno() < 0:  # closed: the fd number may already belong to someone else
                 return False
-            if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
+            if isinstance(sock, ssl.SSLSocket) and sock.pending():
                 return False
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            if self._poller is None:
+                self._poller = select.poll()
+                self._poller.register(sock, select.POLLIN)
+            return not self._poller.poll(0)  # any event (data, hang-up, error) means not idle
         except (OSError, ValueError):
             return False
-        return not readable
 
 
 def resolve_addresses(host: str, resolver: Resolver | None) -> list[str]:
