@@ -260,11 +260,11 @@ def _finalize(runner: RuleRunner, component: bytes | None, world: str) -> Finali
 
 
 def test_finalize_places_the_same_bytes(rule_runner: RuleRunner) -> None:
-    (component,) = contents(rule_runner, _build(rule_runner, "lib").digest).values()
-    finalized = _finalize(rule_runner, component, "warpgrid:shim/shim-enabled")
+    (component,) = contents(rule_runner, _build(rule_runner, "hello").digest).values()
+    finalized = _finalize(rule_runner, component, "warpgrid:shim/cli-service")
     assert finalized.path == "app/placed.wasm"
     assert dict(contents(rule_runner, finalized.digest)) == {"app/placed.wasm": component}
-    assert "wasi:cli/run" not in finalized.wit and "import wasi:" in finalized.wit
+    assert "export wasi:cli/run@0.2.12;" in finalized.wit
 
 
 def test_finalize_rejects_a_component_without_the_world_export(rule_runner: RuleRunner) -> None:

@@ -96,8 +96,9 @@ def startup_reply(params: dict[str, str], backend_key: bytes) -> bytes:
 class PgState:
     """What a guest must see at startup on a pooled connection.
 
-    Change `params` only through `set_param`: the startup reply is built once per
-    connection and reused by every checkout until a parameter changes.
+    The startup reply is built once per connection and reused by every checkout until a
+    parameter changes, so change `params` only through `set_param` (`backend_key` is set
+    during the handshake, before any guest sees the reply).
     """
 
     params: dict[str, str] = field(default_factory=dict)
