@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from warpgrid.shims.database.errors import ProtocolError
-from warpgrid.shims.database.postgres import PgSession, PgState, message
+from warpgrid.shims.database.postgres import PgSession, PgState, message, startup_reply
 from warpgrid.shims.database.upstream import Upstream
 
 
@@ -61,3 +61,16 @@ def test_terminate_is_not_forwarded():
 def test_malformed_frontend_messages(bad):
     with pytest.raises(ProtocolError):
         _session().from_guest(bad)
+
+
+def test_startup_reply_is_cached_until_a_parameter_changes():
+    state = PgState(params={"TimeZone": "UTC"}, backend_key=b"\0\0\0\x01\0\0\0\x02")
+    first = state.reply()
+    assert state.reply() is first  # reused by every checkout
+    state.set_param("TimeZone", "UTC")  # same value: still the cached bytes
+    assert state.reply() is first
+    state.set_param("TimeZone", "Europe/Paris")
+    rebuilt = state.reply()
+    assert rebuilt is not first
+    assert b"TimeZone\0Europe/Paris\0" in rebuilt and b"TimeZone\0UTC\0" not in rebuilt
+    assert rebuilt == startup_reply({"TimeZone": "Europe/Paris"}, state.backend_key)
