@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import Closed, Timeout
@@ -28,7 +29,7 @@ class WireProtocol(Protocol):
         """A new guest session over a checked-out connection."""
 
 
-class Session:
+class Session(ABC):
     """Bytes from the guest go through `from_guest`; bytes for the guest come from `to_guest`.
 
     Host-made replies (handshake answers) queue in `out` and are served before anything
@@ -41,8 +42,9 @@ class Session:
         self.out = bytearray()
         self.ended = False  # the guest said goodbye (Terminate / COM_QUIT / QUIT)
 
+    @abstractmethod
     def from_guest(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Take bytes the guest sent: answer handshakes, forward the rest upstream."""
 
     def track_upstream(self, data: bytes) -> None:
         """Observe bytes flowing to the guest (transaction status, reply counts)."""
@@ -51,9 +53,9 @@ class Session:
         """After the guest's goodbye, whether database replies it asked for are still due."""
         return False
 
+    @abstractmethod
     def finish(self) -> bool:
         """Make the connection clean for the next guest; False means discard it."""
-        raise NotImplementedError
 
     def to_guest(self, max_bytes: int) -> bytes:
         if max_bytes <= 0:
