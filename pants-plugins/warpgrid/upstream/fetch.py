@@ -30,11 +30,20 @@ _FAILURE_MARKER = "WARPGRID-FETCH-FAILED"
 
 # Client settings a user may need to reach a registry (proxies, mirrors). They are passed through
 # when set; the fetched bytes are verified by hash either way, so they cannot change results.
-PASSTHROUGH_ENV = (
+# Env is part of the cache key, so a pin only passes the settings of the clients its sources
+# use: a team's GOPROXY must not make it miss the cache for an npm pin.
+_PROXY_ENV = (
     "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT", "NPM_CONFIG_REGISTRY",
-    "GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOSUMDB", "SSL_CERT_FILE",
+    "SSL_CERT_FILE",
 )
+_KIND_ENV = {
+    "url": (),
+    "debian_source": (),
+    "debian_binary": (),
+    "npm": ("NPM_CONFIG_REGISTRY",),
+    "pypi": ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT"),
+    "go_module": ("GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOSUMDB"),
+}
 
 # Which clients each source kind runs (beyond python3, which runs the script and pip).
 _KIND_TOOLS = {
@@ -45,6 +54,11 @@ _KIND_TOOLS = {
     "pypi": (),
     "go_module": ("go",),
 }
+
+
+def passthrough_env_names(kinds: set[str]) -> tuple[str, ...]:
+    """The client settings passed to a fetch whose sources are of these kinds."""
+    return tuple(sorted({*_PROXY_ENV, *(name for kind in kinds for name in _KIND_ENV[kind])}))
 
 
 class UpstreamFetchError(Exception):
@@ -112,7 +126,10 @@ async def fetch_pin(
     )
     script, passthrough = await MultiGet(
         Get(Digest, CreateDigest, script_digest_request(FETCH_SCRIPT)),
-        Get(EnvironmentVars, EnvironmentVarsRequest(PASSTHROUGH_ENV)),
+        Get(
+            EnvironmentVars,
+            EnvironmentVarsRequest(passthrough_env_names({src.kind for src in pin.sources})),
+        ),
     )
 
     argv = [tools.path("python3"), f"{SCRIPTS_DIR}/{FETCH_SCRIPT}", "--pin", pin.to_json(), "--out", _OUT_DIR]

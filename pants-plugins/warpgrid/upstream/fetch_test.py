@@ -7,7 +7,7 @@ from pants.testutil.rule_runner import RuleRunner
 
 from warpgrid.upstream.conftest import PINS, contents, make_tarball, pin_toml, sha256
 from warpgrid.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
-from warpgrid.upstream.fetch import FetchedUpstream, FetchUpstreamRequest
+from warpgrid.upstream.fetch import FetchedUpstream, FetchUpstreamRequest, passthrough_env_names
 
 TARBALL = make_tarball({"README": "tiny upstream\n", "src/a.c": "int a;\n"}, "tiny-1.0")
 
@@ -127,3 +127,12 @@ def test_wrong_strip_prefix_is_named(rule_runner: RuleRunner) -> None:
         rule_runner.request(ExtractedUpstream, [ExtractUpstreamRequest("tiny")])
     assert "[tiny] key `strip_prefix`" in str(e.value)
     assert "top-level entries: tiny-1.0" in str(e.value)
+
+
+def test_a_fetch_passes_only_its_own_clients_settings() -> None:
+    # Env is part of the cache key: an npm pin must not miss the cache over a team's GOPROXY.
+    npm = passthrough_env_names({"npm"})
+    assert "NPM_CONFIG_REGISTRY" in npm and "https_proxy" in npm
+    assert not {"GOPROXY", "PIP_INDEX_URL"} & set(npm)
+    assert "GOSUMDB" in passthrough_env_names({"url", "go_module"})
+    assert passthrough_env_names({"debian_source"}) == passthrough_env_names({"url"})
