@@ -20,11 +20,11 @@ def run_cli_guest(engine: WarpGridEngine, component: LoadedComponent | Path, *ar
     return code, b"".join(chunks).decode()
 
 
-def warpgrid_cmd(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+def warpgrid_cmd(*args: str, env_extra: dict[str, str] | None = None, **kwargs: object) -> subprocess.Popen[str]:
     """`python -m warpgrid ARGS` as a subprocess that imports exactly what this test process
     does (under `./pants test` the sources and requirements come from pex sys.path entries,
     not from the checkout)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env = {**os.environ, **(env_extra or {}), "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     return subprocess.Popen(
         [sys.executable, "-m", "warpgrid", *args],
         env=env,

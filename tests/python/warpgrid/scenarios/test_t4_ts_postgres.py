@@ -1,19 +1,24 @@
-"""Scenario T4: a hono handler in TypeScript (test-apps/ts-http-handler, built by
-componentize_js_component) serves HTTP and keeps notes in a real PostgreSQL through the
-database proxy: the SDK's pg client speaks the extended protocol over the proxy, the host holds
-the credentials and pools the connection."""
+"""Scenario T4, end to end: `warpgrid serve` (the process `warpgrid_run` starts) serves the hono
+handler of test-apps/ts-http-handler (built by componentize_js_component) over real HTTP on
+loopback, and the handler keeps notes in a real PostgreSQL through the database proxy: the SDK's
+pg client speaks the extended protocol, the host holds the credentials and pools the connection.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from warpgrid.config import WarpConfig
-from warpgrid.engine import LoadedComponent, WarpGridEngine
-from warpgrid.guest import HttpRequest, HttpResponse
+from support import warpgrid_cmd
+
 from warpgrid.shims.database import localservers
 
 COMPONENT = Path("test-apps.ts-http-handler/wasm.wasm")
@@ -27,60 +32,98 @@ def pg_server() -> Iterator[localservers.LocalServer]:
     server.destroy()
 
 
+def _warp_toml(port: int) -> str:
+    """The app's own warp.toml shape (test-apps/ts-http-handler/warp.toml), pointed at the test's
+    Postgres; the password reaches only the host, through the environment."""
+    return f"""
+[shims]
+filesystem = true
+dns = true
+signals = true
+threading = true
+database_proxy = true
+
+[http]
+listen = "127.0.0.1:0"
+
+[limits]
+memory_mb = 256
+request_timeout_ms = 20000
+
+[env]
+GREETING = "hello T4"
+DATABASE_HOST = "127.0.0.1"
+DATABASE_PORT = "{port}"
+DATABASE_NAME = "app"
+DATABASE_USER = "{PG_USER}"
+
+[database.endpoints.notes]
+protocol = "postgres"
+host = "127.0.0.1"
+port = {port}
+database = "app"
+user = "{PG_USER}"
+password_env = "WG_T4_PG_PW"
+"""
+
+
 @pytest.fixture(scope="module")
-def app(pg_server: localservers.LocalServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WarpGridEngine, LoadedComponent]]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("WG_T4_PG_PW", PG_PASSWORD)
-    port = pg_server.port
-    config = WarpConfig.model_validate({
-        "shims": {"filesystem": True, "dns": True, "signals": True, "threading": True, "database_proxy": True},
-        "env": {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(port), "DATABASE_NAME": "app",
-                "DATABASE_USER": PG_USER, "GREETING": "hello T4"},
-        "limits": {"memory_mb": 256, "request_timeout_ms": 20_000},
-        "database": {"endpoints": {"notes": {
-            "protocol": "postgres", "host": "127.0.0.1", "port": port, "database": "app",
-            "user": PG_USER, "password_env": "WG_T4_PG_PW"}}},
-    })
-    engine = WarpGridEngine(config, cache_dir=tmp_path_factory.mktemp("cache"))
-    yield engine, engine.load_component(COMPONENT.resolve())
-    engine.close()
-    mp.undo()
+def base_url(pg_server: localservers.LocalServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("t4")
+    config = work / "warp.toml"
+    config.write_text(_warp_toml(pg_server.port))
+    proc = warpgrid_cmd(
+        "serve", str(COMPONENT.resolve()), "--config", str(config), "--cache-dir", str(work / "cache"),
+        env_extra={"WG_T4_PG_PW": PG_PASSWORD},
+    )
+    try:
+        line = proc.stdout.readline().strip()  # printed once the component is compiled and served
+        match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
+        assert match, f"{line!r}\n{proc.stderr.read() if proc.poll() is not None else ''}"
+        yield match.group(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
 
 
-def _request(app: tuple[WarpGridEngine, LoadedComponent], method: str, uri: str, body: object = None) -> HttpResponse:
-    engine, loaded = app
-    payload = b"" if body is None else json.dumps(body).encode()
-    headers = [("content-type", "application/json")] if body is not None else []
-    with engine.instantiate(loaded) as guest:  # a fresh instance per request, as the trigger does
-        return guest.call_handler(HttpRequest(method, uri, headers, payload))
+def _request(base_url: str, method: str, path: str, body: object = None) -> tuple[int, bytes]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base_url + path, data=data, method=method,
+                                 headers={"content-type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
 
 
-def test_hono_routes_without_a_database(app) -> None:
-    home = _request(app, "GET", "/")
-    assert home.status == 200
-    info = json.loads(_request(app, "GET", "/api/info").body)
-    assert info["greeting"] == "hello T4"  # process.env from the WASI environment
+def test_hono_routes_without_a_database(base_url: str) -> None:
+    assert _request(base_url, "GET", "/")[0] == 200
+    status, body = _request(base_url, "GET", "/api/info")
+    assert status == 200 and json.loads(body)["greeting"] == "hello T4"  # process.env from WASI
 
 
-def test_notes_round_trip_through_the_proxy(app) -> None:
-    created = _request(app, "POST", "/notes", {"title": "first", "tags": ["a", "b"], "meta": {"k": 1}})
-    assert created.status == 201, created.body
-    note = json.loads(created.body)
+def test_notes_round_trip_through_the_proxy(base_url: str) -> None:
+    status, body = _request(base_url, "POST", "/notes", {"title": "first", "tags": ["a", "b"], "meta": {"k": 1}})
+    assert status == 201, body
+    note = json.loads(body)
     assert (note["title"], note["tags"], note["meta"]) == ("first", ["a", "b"], {"k": 1})
 
-    listed = _request(app, "GET", "/notes")
-    assert listed.status == 200, listed.body
-    assert [n["title"] for n in json.loads(listed.body)["notes"]] == ["first"]
+    status, body = _request(base_url, "GET", "/notes")
+    assert status == 200, body
+    assert [n["title"] for n in json.loads(body)["notes"]] == ["first"]
 
-    one = _request(app, "GET", f"/notes/{note['id']}")
-    assert one.status == 200 and json.loads(one.body)["id"] == note["id"]
-    assert _request(app, "GET", "/notes/999999").status == 404
+    status, body = _request(base_url, "GET", f"/notes/{note['id']}")
+    assert status == 200 and json.loads(body)["id"] == note["id"]
+    assert _request(base_url, "GET", "/notes/999999")[0] == 404
 
 
-def test_connections_are_pooled_and_returned(app) -> None:
-    engine, _ = app
-    for i in range(3):
-        assert _request(app, "POST", "/notes", {"title": f"n{i}"}).status == 201
-    metrics = engine.shim("database_proxy").metrics_text()
-    # Every request's connection went back to the pool (none in use) and was reused, not reopened.
-    assert "in_use=0" in metrics and "created=1" in metrics, metrics
+def test_pooled_connections_serve_many_requests(base_url: str) -> None:
+    for i in range(5):
+        assert _request(base_url, "POST", "/notes", {"title": f"n{i}"})[0] == 201
+    status, body = _request(base_url, "GET", "/notes")
+    assert status == 200 and json.loads(body)["count"] >= 5
