@@ -1,8 +1,6 @@
 /* Test guest (world warpgrid:shim/cli-service): runs the shim commands given as arguments
  * and prints one line per result, e.g. `dns api.prod.warp.local read /etc/hosts`.
- * Built as a reactor exporting wasi:cli/run itself: in command mode wasm-ld wraps every
- * export (cabi_realloc too) with constructor calls, which call WASI imports from inside
- * realloc and trap. */
+ * A plain `main`: c_component links it as a reactor and generates the wasi:cli/run export. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -83,14 +81,4 @@ int main(int argc, char **argv) {
     else { fprintf(stderr, "unknown command %s\n", cmd); return 2; }
   }
   return 0;
-}
-
-extern int __main_void(void);
-
-__attribute__((export_name("wasi:cli/run@0.2.12#run")))
-int32_t wg_run(void) {
-  int code = __main_void();
-  fflush(stdout);
-  fflush(stderr);
-  return code != 0;
 }

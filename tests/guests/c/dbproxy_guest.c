@@ -108,13 +108,3 @@ int main(int argc, char **argv) {
   printf("closed\n");
   return 0;
 }
-
-extern int __main_void(void);
-
-__attribute__((export_name("wasi:cli/run@0.2.12#run")))
-int32_t wg_run(void) {
-  int code = __main_void();
-  fflush(stdout);
-  fflush(stderr);
-  return code != 0;
-}
