@@ -26,6 +26,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from warpgrid.toolchains.wasm_tools import WasmTools
+from warpgrid.upstream.tools import process_failure
 
 # Where a language rule writes the component it built (inside its Process's output digest).
 COMPONENT = "__warpgrid_out/component.wasm"
@@ -53,8 +54,7 @@ def expected_export(world: str) -> str | None:
 
 def step_failure(address: Address, step: str, result: FallibleProcessResult) -> str:
     """The message for a failed build step: target, step, exit code and the tool's whole output."""
-    out = (result.stdout + b"\n" + result.stderr).decode(errors="replace").strip()
-    return f"{address}: {step} failed (exit {result.exit_code}):\n{out}"
+    return f"{address}: {process_failure(step, result)}"
 
 
 def wasm_tools_process(

@@ -47,7 +47,7 @@ from pants.util.logging import LogLevel
 from warpgrid.toolchains.clang import DETERMINISTIC_ENV, ToolchainError
 from warpgrid.toolchains.wasm_tools import WasmTools
 from warpgrid.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
-from warpgrid.upstream.tools import UpstreamTools, UpstreamToolsRequest
+from warpgrid.upstream.tools import UpstreamTools, UpstreamToolsRequest, process_failure
 
 # Repository paths of the pinned toolchain (package.json + package-lock.json) and its patches.
 TOOLCHAIN_PACKAGE_DIR = "third_party/js/componentize"
@@ -64,11 +64,6 @@ NPM_CACHE = ".npm"
 
 class ComponentizeJsError(Exception):
     """A ComponentizeJS toolchain or build step failed; the message names the step and output."""
-
-
-def process_failure(what: str, result: FallibleProcessResult) -> str:
-    out = (result.stdout + b"\n" + result.stderr).decode(errors="replace").strip()
-    return f"{what} failed (exit {result.exit_code}):\n{out}"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,12 @@ _SCRIPT_TOOLS = {"npm": "node"}
 SCRIPTS_DIR = "__warpgrid_scripts"
 
 
+def process_failure(what: str, result: FallibleProcessResult) -> str:
+    """The message for a failed tool run: what ran, its exit code and its whole output."""
+    out = (result.stdout + b"\n" + result.stderr).decode(errors="replace").strip()
+    return f"{what} failed (exit {result.exit_code}):\n{out}"
+
+
 @dataclass(frozen=True)
 class UpstreamToolsRequest:
     """Tools a Process needs. `required` tools must exist; `optional` ones are shimmed if found."""
