@@ -12,7 +12,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 WASM_TOOLS=${1:-$(command -v wasm-tools || true)}
 KEEP_AS=${2:-}
 [ -x "$WASM_TOOLS" ] || { echo "wasm-tools not found: pass its path as the first argument" >&2; exit 2; }
-RECIPE=$REPO/pants-plugins/warpgrid/toolchains/scripts/componentize.mjs
+RECIPE=$REPO/pants-plugins/warpgrid_pants/toolchains/scripts/componentize.mjs
 
 build_once() {
   local dir=$1

@@ -1,7 +1,0 @@
-"""Every component rule (C for now)."""
-
-from warpgrid.components import c
-
-
-def rules():
-    return [*c.rules()]

@@ -1,0 +1,49 @@
+"""WarpGrid's Pants backend: the only entry point Pants loads (`backend_packages = ["warpgrid_pants"]`).
+
+One flat list, so a reader sees every rule module the backend has, in data-flow order:
+pinned upstreams -> toolchains -> the shared component pipeline and its languages -> run/tailor.
+"""
+
+from pants.core.util_rules import archive, system_binaries
+
+from warpgrid_pants import target_types as _target_types
+from warpgrid_pants.components import c, componentize, finalize, js, world
+from warpgrid_pants.run import tailor, warpgrid_run
+from warpgrid_pants.toolchains import clang, componentize_js, node, system_tools, wasi_libc, wasm_tools
+from warpgrid_pants.upstream import extract, fetch, patch, pins, rebase
+from warpgrid_pants.upstream.subsystem import UpstreamsSubsystem
+
+
+def target_types():
+    return _target_types.target_types()
+
+
+def rules():
+    return [
+        # Pants' own util rules the upstream machinery and toolchains request.
+        *archive.rules(),
+        *system_binaries.rules(),
+        # Pinned upstreams: pins, fetch, extract, patch series, the rebase-patches goal.
+        *UpstreamsSubsystem.rules(),
+        *pins.rules(),
+        *fetch.rules(),
+        *extract.rules(),
+        *patch.rules(),
+        *rebase.rules(),
+        # Toolchains: host tools, clang, wasm-tools, node, the sysroot, ComponentizeJS.
+        *system_tools.rules(),
+        *clang.rules(),
+        *wasm_tools.rules(),
+        *node.rules(),
+        *wasi_libc.rules(),
+        *componentize_js.rules(),
+        # The shared component pipeline, then each language's composition of it.
+        *world.rules(),
+        *componentize.rules(),
+        *finalize.rules(),
+        *c.rules(),
+        *js.rules(),
+        # Running components and proposing targets.
+        *warpgrid_run.rules(),
+        *tailor.rules(),
+    ]

@@ -1,0 +1,151 @@
+"""`pants run` for `warpgrid_run` targets: build the component, then start it under the host.
+
+The host is an ordinary `pex_binary` (`[warpgrid].host`); this rule reuses Pants' own pex run
+request and appends `serve|run COMPONENT --config warp.toml`, so everything the host needs is
+built hermetically and cached like any other Python binary.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pants.backend.python.goals.package_pex_binary import PexBinaryFieldSet
+from pants.core.goals.package import BuiltPackage, EnvironmentAwarePackageRequest, PackageFieldSet
+from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
+from pants.core.target_types import FileSourceField
+from pants.engine.addresses import Addresses, UnparsedAddressInputs
+from pants.engine.fs import AddPrefix, Digest, MergeDigests
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import (
+    HydratedSources,
+    HydrateSourcesRequest,
+    Target,
+    Targets,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.engine.unions import UnionMembership
+from pants.util.logging import LogLevel
+
+from warpgrid_pants.subsystem import WarpGridSubsystem
+from warpgrid_pants.target_types import (
+    WarpgridRunArgsField,
+    WarpgridRunComponentField,
+    WarpgridRunConfigField,
+    WarpgridRunModeField,
+)
+
+_RUN_DIR = "__warpgrid_run"
+
+
+class WarpgridRunError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class WarpgridRunFieldSet(RunFieldSet):
+    required_fields = (WarpgridRunComponentField, WarpgridRunConfigField)
+    run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
+
+    component: WarpgridRunComponentField
+    config: WarpgridRunConfigField
+    mode: WarpgridRunModeField
+    args: WarpgridRunArgsField
+
+
+@dataclass(frozen=True)
+class ComponentArtifactRequest:
+    target: Target
+
+
+@dataclass(frozen=True)
+class ComponentArtifact:
+    """A built component: a digest holding exactly one `.wasm` file at `path`."""
+
+    digest: Digest
+    path: str
+
+
+@rule(desc="Building the component to run", level=LogLevel.DEBUG)
+async def build_component_artifact(
+    request: ComponentArtifactRequest, union_membership: UnionMembership
+) -> ComponentArtifact:
+    target = request.target
+    package_field_sets = [
+        fs_type.create(target)
+        for fs_type in union_membership.get(PackageFieldSet)
+        if fs_type.is_applicable(target)
+    ]
+    if package_field_sets:
+        built = await Get(BuiltPackage, EnvironmentAwarePackageRequest(package_field_sets[0]))
+        wasm = [a.relpath for a in built.artifacts if a.relpath and a.relpath.endswith(".wasm")]
+        if len(wasm) != 1:
+            raise WarpgridRunError(
+                f"{target.address} packaged {[a.relpath for a in built.artifacts]}: expected "
+                "exactly one .wasm component"
+            )
+        return ComponentArtifact(built.digest, wasm[0])
+    if target.has_field(FileSourceField):
+        sources = await Get(HydratedSources, HydrateSourcesRequest(target[FileSourceField]))
+        files = sources.snapshot.files
+        if len(files) != 1 or not files[0].endswith(".wasm"):
+            raise WarpgridRunError(
+                f"{target.address}: a `file` component must be one .wasm file, got {files}"
+            )
+        return ComponentArtifact(sources.snapshot.digest, files[0])
+    raise WarpgridRunError(
+        f"{target.address} (a `{target.alias}`) is not a component: point `component` at a "
+        "WarpGrid component target such as `c_component` or at a `file` target holding a .wasm"
+    )
+
+
+@rule(desc="Preparing a WarpGrid run", level=LogLevel.DEBUG)
+async def create_warpgrid_run_request(
+    field_set: WarpgridRunFieldSet, warpgrid: WarpGridSubsystem
+) -> RunRequest:
+    component_addresses, host_addresses = await MultiGet(
+        Get(Addresses, UnparsedAddressInputs, field_set.component.to_unparsed_address_inputs()),
+        Get(
+            Addresses,
+            UnparsedAddressInputs(
+                [warpgrid.host], owning_address=None, description_of_origin="the option `[warpgrid].host`"
+            ),
+        ),
+    )
+    if len(component_addresses) != 1:
+        raise WarpgridRunError(f"{field_set.address}: `component` must name exactly one target")
+    component_targets, host_target = await MultiGet(
+        Get(Targets, Addresses, component_addresses),
+        Get(
+            WrappedTarget,
+            WrappedTargetRequest(host_addresses[0], description_of_origin="`[warpgrid].host`"),
+        ),
+    )
+    if not PexBinaryFieldSet.is_applicable(host_target.target):
+        raise WarpgridRunError(f"`[warpgrid].host` = {warpgrid.host} is not a `pex_binary` target")
+
+    component, host_run, config = await MultiGet(
+        Get(ComponentArtifact, ComponentArtifactRequest(component_targets[0])),
+        Get(RunRequest, PexBinaryFieldSet, PexBinaryFieldSet.create(host_target.target)),
+        Get(HydratedSources, HydrateSourcesRequest(field_set.config)),
+    )
+    if not config.snapshot.files:
+        raise WarpgridRunError(
+            f"{field_set.address}: config file {field_set.config.value!r} does not exist "
+            f"next to its BUILD file ({field_set.address.spec_path or '.'})"
+        )
+    inputs = await Get(Digest, MergeDigests([component.digest, config.snapshot.digest]))
+    staged = await Get(Digest, AddPrefix(inputs, _RUN_DIR))
+    digest = await Get(Digest, MergeDigests([host_run.digest, staged]))
+
+    component_path = os.path.join("{chroot}", _RUN_DIR, component.path)
+    config_path = os.path.join("{chroot}", _RUN_DIR, config.snapshot.files[0])
+    args = [*host_run.args, field_set.mode.value, component_path, "--config", config_path]
+    if field_set.mode.value == "run":
+        args.extend(["--", *field_set.args.value])
+    return RunRequest(digest=digest, args=tuple(args), extra_env=host_run.extra_env)
+
+
+def rules():
+    return [*collect_rules(), *WarpgridRunFieldSet.rules()]

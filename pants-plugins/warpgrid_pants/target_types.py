@@ -1,0 +1,343 @@
+"""Every public WarpGrid target and field: the plugin's API, read by users via `pants help`.
+
+Rules live elsewhere (upstream/, toolchains/, components/, run/); this module only declares
+shapes and help text, so a reader finds the whole user-facing surface in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Tuple, Union
+
+from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    MultipleSourcesField,
+    SingleSourceField,
+    SpecialCasedDependencies,
+    StringField,
+    StringSequenceField,
+    Target,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Shared fields
+# ---------------------------------------------------------------------------------------------
+
+
+class UpstreamPinField(StringField):
+    alias = "upstream"
+    required = True
+    help = (
+        "The name of a pinned upstream in `third_party/upstreams.toml` (the one place where every "
+        "upstream's version, sha256 and ordered fetch sources live), e.g. `wasi-libc`."
+    )
+
+
+class PatchesField(SpecialCasedDependencies):
+    alias = "patches"
+    help = (
+        "Addresses of `files` targets holding the patch series applied to the pinned upstream, "
+        "in `git format-patch` form: `patches/<upstream>/NNNN-name.patch`, e.g. "
+        "`patches=[\"//patches/wasi-libc\"]` with `files(sources=[\"*.patch\"])` in "
+        "`patches/wasi-libc/BUILD` (addresses, not globs: a BUILD file's sources cannot reach "
+        "outside its directory). Targets apply in the order listed, each one's files in file name "
+        "order. A patch that does not apply fails the build naming the patch, the file and the "
+        "hunk. Rebase the series with `pants rebase-patches`."
+    )
+
+
+class SingleTargetField(SpecialCasedDependencies):
+    """A dependency-style field naming one target; a bare address string is accepted too."""
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Union[str, Iterable[str]]], address: Address
+    ) -> Optional[Tuple[str, ...]]:
+        raw = [raw_value] if isinstance(raw_value, str) else raw_value
+        return super().compute_value(raw, address)
+
+
+class WitDirField(StringField):
+    alias = "wit"
+    default = "wit"
+    help = (
+        "Directory (relative to the build root) holding the WIT package the component targets, "
+        "with its `deps/`. Defaults to the repository's `wit/` (`warpgrid:shim@0.1.0`)."
+    )
+
+
+class WorldField(StringField):
+    alias = "world"
+    help = (
+        "The WIT world the component implements, e.g. `warpgrid:shim/http-service` (an HTTP "
+        "handler driven by the HTTP trigger) or `warpgrid:shim/cli-service` (a command run by "
+        "`warpgrid run`)."
+    )
+
+
+class ComponentOutputPathField(OutputPathField):
+    help = (
+        "Where `pants package` writes the component, relative to `dist/`. Defaults to "
+        "`<path.to.target>/<target_name>.wasm`."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# wasi_libc_sysroot
+# ---------------------------------------------------------------------------------------------
+
+
+class WasiLibcSysrootPatchesField(PatchesField):
+    pass
+
+
+class WasiLibcThreadModelField(StringField):
+    alias = "thread_model"
+    default = "single"
+    valid_choices = ("single",)
+    help = "wasi-libc's THREAD_MODEL. Only `single` is supported (WASI preview 1 has no threads)."
+
+
+class WasiLibcSysrootTarget(Target):
+    alias = "wasi_libc_sysroot"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        UpstreamPinField,
+        WasiLibcSysrootPatchesField,
+        WasiLibcThreadModelField,
+        OutputPathField,
+    )
+    help = (
+        "A wasi-libc sysroot (headers, libc.a, crt1 objects) built with clang-19 from a pinned "
+        "upstream source plus a patch series.\n\n"
+        "The build is hermetic and byte-reproducible: the source is fetched by hash, patches are "
+        "applied in order, and clang's version is part of every cache key. `pants package` writes "
+        "the sysroot under `dist/`; `c_component` targets compile against it."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# c_component
+# ---------------------------------------------------------------------------------------------
+
+
+class CSourcesField(MultipleSourcesField):
+    alias = "sources"
+    required = True
+    expected_file_extensions = (".c", ".h")
+    help = "The C sources (`.c`) and private headers (`.h`) of the component."
+
+
+class CSysrootField(SingleTargetField):
+    alias = "sysroot"
+    default = ("//third_party/wasi-libc:sysroot",)
+    help = (
+        "Address of the `wasi_libc_sysroot` target to compile and link against (a dependency, "
+        "like `patches`: it is built first, and a change to it rebuilds the component). The patched "
+        "sysroot routes DNS, virtual files, zoneinfo and database sockets through the WarpGrid "
+        "shims; programs built against a stock sysroot behave as stock."
+    )
+
+
+class CFlagsField(StringSequenceField):
+    alias = "copts"
+    default = ("-O2",)
+    help = "Extra flags for clang when compiling (e.g. `-DNDEBUG`). Defaults to `-O2`."
+
+
+class CLinkFlagsField(StringSequenceField):
+    alias = "linkopts"
+    default = ()
+    help = "Extra flags for clang when linking (e.g. `-Wl,--export=foo`)."
+
+
+class CShimsField(StringSequenceField):
+    alias = "shims"
+    default = ("all",)
+    valid_choices = ("all", "dns", "filesystem", "database_proxy")
+    help = (
+        "Which WarpGrid shims the patched libc may call: `all`, or any of `dns` (getaddrinfo & "
+        "co.), `filesystem` (open/fopen of virtual paths, zoneinfo), `database_proxy` "
+        "(socket/connect to database endpoints). Each links libc's opt-in member "
+        "(`-Wl,-u,__warpgrid_shim_<name>`); only imports the program reaches end up in the "
+        "component. `shims=[]` builds a stock program: no `warpgrid:*` imports, stock wasi-libc "
+        "behaviour. With a sysroot lacking the WarpGrid patches the default is ignored."
+    )
+
+
+class CComponentWorldField(WorldField):
+    default = "warpgrid:shim/cli-service"
+
+
+class CComponentTarget(Target):
+    alias = "c_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        CSourcesField,
+        CSysrootField,
+        CFlagsField,
+        CLinkFlagsField,
+        CShimsField,
+        WitDirField,
+        CComponentWorldField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from C sources.\n\n"
+        "The sources are compiled with clang-19 against a `wasi_libc_sysroot`, the WIT world's "
+        "type information is embedded with the pinned wasm-tools, and the module is turned into a "
+        "component with the pinned WASI preview1 (reactor) adapter; for a `cli-service` world a "
+        "generated export of `wasi:cli/run` calls `main`. `pants package` writes the `.wasm`; a "
+        "`warpgrid_run` target runs it."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# componentize_js_component
+# ---------------------------------------------------------------------------------------------
+
+
+class JsComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = (
+        "src/**/*.ts",
+        "src/**/*.tsx",
+        "src/**/*.js",
+        "src/**/*.mjs",
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+    )
+    expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".json")
+    help = (
+        "The application: its TypeScript/JavaScript sources, its `package.json`, its "
+        "`package-lock.json` (npm lockfile v2/v3: the integrity hashes pin every dependency, "
+        "installed with `npm ci`) and its `tsconfig.json` (type-checked with `tsc --noEmit`). "
+        "`package.json` and `package-lock.json` are required and must sit next to the BUILD file."
+    )
+
+
+class JsEntryField(StringField):
+    alias = "entry"
+    default = "src/index.ts"
+    help = (
+        "The entry module (TS or JS), relative to the BUILD file. It must export the world's "
+        "exports; for `warpgrid:shim/http-service`: "
+        "`export const httpHandler = serve(app)` with `serve` from `@warpgrid/sdk/http`. "
+        "Module top-level code runs at build time (Wizer snapshot): no host calls there."
+    )
+
+
+class JsComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class JsEnableFeaturesField(StringSequenceField):
+    alias = "enable_features"
+    default = ()
+    valid_choices = ("http", "fetch-event")
+    help = (
+        "ComponentizeJS features to keep. Both are off by default: `http` (guest `fetch()` "
+        "through `wasi:http`: the component then imports wasi:http and the host must provide "
+        "it) and `fetch-event` (the `wasi:http/incoming-handler` export driven by a fetch "
+        "event listener)."
+    )
+
+
+class ComponentizeJsComponentTarget(Target):
+    alias = "componentize_js_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        JsComponentSourcesField,
+        JsEntryField,
+        JsComponentWorldField,
+        WitDirField,
+        JsEnableFeaturesField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a TypeScript/JavaScript app with the pinned, "
+        "patched ComponentizeJS (StarlingMonkey).\n\n"
+        "Steps, each a cached Process: the pinned toolchain (`third_party/js/componentize`: "
+        "ComponentizeJS, esbuild, TypeScript) is installed with `npm ci` from its lockfile and "
+        "patched with `patches/componentize-js/`, and its engine is made deterministic (once per "
+        "pin, shared by every app); the app's dependencies are installed with `npm ci` from its "
+        "`package-lock.json`; `tsc --noEmit` type-checks the app (a type error fails the build "
+        "naming the file and line); esbuild bundles the entry into one ESM module "
+        "(`@warpgrid/sdk` resolves to `src/js/sdk`); ComponentizeJS turns it into a component "
+        "for the WIT world, validated with the pinned wasm-tools. Two clean builds give "
+        "byte-identical components. `pants package` writes the `.wasm`; a `warpgrid_run` target "
+        "serves it."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# warpgrid_run
+# ---------------------------------------------------------------------------------------------
+
+
+class WarpgridRunComponentField(SingleTargetField):
+    alias = "component"
+    required = True
+    help = (
+        "Address of the component to run: a packageable WarpGrid component target "
+        "(e.g. `:wasm`) or a `file` target holding a `.wasm` component."
+    )
+
+
+class WarpgridRunConfigField(SingleSourceField):
+    alias = "config"
+    required = False
+    default = "warp.toml"
+    expected_file_extensions = (".toml",)
+    help = (
+        "The `warp.toml` the host runs the component with (which shims are linked, DNS registry, "
+        "limits, HTTP listen address, env), relative to the BUILD file. Validated before start: "
+        "an unknown key or wrong type is an error naming the file and key."
+    )
+
+
+class WarpgridRunModeField(StringField):
+    alias = "mode"
+    default = "serve"
+    valid_choices = ("serve", "run")
+    help = (
+        "`serve`: start the HTTP trigger for an `http-service` component and print "
+        "`Serving http://127.0.0.1:PORT` when ready. `run`: run a `cli-service` component once, "
+        "with the arguments given after `--`."
+    )
+
+
+class WarpgridRunArgsField(StringSequenceField):
+    alias = "args"
+    default = ()
+    help = "Arguments always passed to the component (before those given after `--`)."
+
+
+class WarpgridRunTarget(Target):
+    alias = "warpgrid_run"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        WarpgridRunComponentField,
+        WarpgridRunConfigField,
+        WarpgridRunModeField,
+        WarpgridRunArgsField,
+    )
+    help = (
+        "Runs a WebAssembly component under the WarpGrid shim host: `pants run path:target`.\n\n"
+        "The component is built (or taken from a `file` target), then started by the host "
+        "(`src/python/warpgrid`) with the target's `warp.toml`: `mode=\"serve\"` serves HTTP on "
+        "loopback, `mode=\"run\"` runs a command-line component. Arguments after `--` reach the "
+        "component (run) or the host's `serve` command (e.g. `-- --listen 127.0.0.1:9000`)."
+    )
+
+
+def target_types() -> list[type[Target]]:
+    return [
+        WasiLibcSysrootTarget,
+        CComponentTarget,
+        ComponentizeJsComponentTarget,
+        WarpgridRunTarget,
+    ]
+

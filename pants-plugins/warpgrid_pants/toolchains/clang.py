@@ -1,0 +1,290 @@
+"""The host C toolchain for wasm32-wasi: clang-19 and its LLVM tools, and the Process that runs it.
+
+`[wasm-clang]` names the tools (Debian bookworm's clang-19 by default); `system_tools` finds and
+fingerprints them. A `ClangProcess` (argv after the compiler, inputs, outputs) becomes a `Process`
+with the clang shims on PATH, the fingerprints in env and clang's prepared resource dir mounted:
+the `GoSdkProcess` pattern of Pants' Go backend.
+
+The clang resource dir is prepared here too: Debian ships the wasm32 builtins at
+`lib/wasi/libclang_rt.builtins-wasm32.a`, while clang-19 looks for them where
+`-print-libgcc-file-name` says (`lib/wasm32-unknown-wasi/libclang_rt.builtins.a`). A Process copies
+clang's headers and the builtins archive into a digest with that layout; compiles then pass
+`-resource-dir` pointing at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from pants.core.util_rules.environments import EnvironmentTarget
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.fs import EMPTY_DIGEST, Digest, RemovePrefix, Snapshot
+from pants.engine.process import FallibleProcessResult, Process, ProcessResult
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.option.option_types import StrOption
+from pants.option.subsystem import Subsystem
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, ToolchainError
+
+# What a Makefile-driven build (wasi-libc, C libraries) runs besides the compiler: make and the
+# shell utilities its recipes call. `sh` itself is found by make at /bin/sh.
+MAKE_TOOL_NAMES = (
+    "make", "bash", "basename", "cat", "chmod", "cmp", "cp", "cut", "diff", "dirname", "env",
+    "find", "grep", "head", "ln", "ls", "mkdir", "mktemp", "mv", "rm", "rmdir", "sed",
+    "sha256sum", "sort", "tail", "touch", "tr", "uniq", "wc", "xargs",
+)
+
+
+class WasmClangSubsystem(Subsystem):
+    options_scope = "wasm-clang"
+    help = "The host clang and LLVM tools WarpGrid compiles C to wasm32-wasi with."
+
+    clang = StrOption(
+        default="clang-19",
+        help="The clang executable (searched on `[warpgrid-system-tools].search_path`). It must "
+        "target wasm32-wasi and find its wasm32 builtins (Debian: libclang-rt-19-dev-wasm32).",
+    )
+    ar = StrOption(default="llvm-ar-19", help="The archiver matching `clang`.")
+    nm = StrOption(default="llvm-nm-19", help="The symbol lister matching `clang`.")
+    wasm_ld = StrOption(
+        default="wasm-ld-19", help="The wasm linker clang runs (found on the shims PATH)."
+    )
+
+    @property
+    def tool_names(self) -> tuple[str, ...]:
+        return (self.clang, self.ar, self.nm, self.wasm_ld)
+
+
+@dataclass(frozen=True)
+class ClangToolchain:
+    """clang and its LLVM tools, fingerprinted, behind PATH shims, under their configured names."""
+
+    tools: SystemTools
+    clang: str
+    ar: str
+    nm: str
+
+
+@rule(desc="Finding clang and the LLVM tools", level=LogLevel.DEBUG)
+async def find_clang_toolchain(subsystem: WasmClangSubsystem) -> ClangToolchain:
+    tools = await Get(
+        SystemTools,
+        SystemToolsRequest(subsystem.tool_names, rationale="compile C to wasm32-wasi"),
+    )
+    return ClangToolchain(tools, subsystem.clang, subsystem.ar, subsystem.nm)
+
+
+@dataclass(frozen=True)
+class MakeBuildTools:
+    """clang and friends plus make and the shell utilities a Makefile's recipes call."""
+
+    tools: SystemTools
+    clang: str
+    ar: str
+    nm: str
+
+
+@rule(desc="Finding make and the shell utilities", level=LogLevel.DEBUG)
+async def find_make_build_tools(subsystem: WasmClangSubsystem) -> MakeBuildTools:
+    tools = await Get(
+        SystemTools,
+        SystemToolsRequest(
+            subsystem.tool_names + MAKE_TOOL_NAMES, rationale="run a Makefile build with clang"
+        ),
+    )
+    return MakeBuildTools(tools, subsystem.clang, subsystem.ar, subsystem.nm)
+
+
+# ---------------------------------------------------------------------------------------------
+# The clang resource dir with the wasm32 builtins where clang-19 looks for them
+# ---------------------------------------------------------------------------------------------
+
+RESOURCE_DIR_OUTPUT = "resource-dir"
+
+
+@dataclass(frozen=True)
+class ClangResourceDir:
+    """A digest laid out as a clang resource dir: `include/` and the wasm32 builtins archive.
+
+    Mount it with `immutable_input_digests={ClangResourceDir.mount: digest}` and pass
+    `-resource-dir <mount>`.
+    """
+
+    digest: Digest
+    builtins_path: str  # relative to the resource dir, e.g. lib/wasm32-unknown-wasi/libclang_rt.builtins.a
+    builtins_sha256: str
+
+    mount = "__warpgrid_clang_resource_dir"
+
+
+@dataclass(frozen=True)
+class _HostBuiltins:
+    """Where the host keeps clang's resource dir and the wasm32 builtins, and their hash."""
+
+    resource_dir: str
+    builtins: str
+    builtins_sha256: str
+    wanted_relpath: str
+
+
+_FIND_BUILTINS_SCRIPT = r"""
+set -euo pipefail
+rd="$("$CLANG" -print-resource-dir)"
+mkdir -p __empty
+wanted="$("$CLANG" --target=wasm32-wasi -resource-dir __empty -print-libgcc-file-name)"
+wanted="${wanted#__empty/}"
+have="$("$CLANG" --target=wasm32-wasi -print-libgcc-file-name)"
+if [ ! -f "$have" ]; then
+  for candidate in "$rd/$wanted" "$rd/lib/wasi/libclang_rt.builtins-wasm32.a"; do
+    if [ -f "$candidate" ]; then have="$candidate"; break; fi
+  done
+fi
+if [ ! -f "$have" ]; then
+  echo "$CLANG has no wasm32 builtins (looked for $have and $rd/lib/wasi/libclang_rt.builtins-wasm32.a): apt-get install libclang-rt-19-dev-wasm32" >&2
+  exit 3
+fi
+sum="$(sha256sum "$have")"
+printf '%s\n%s\n%s\n%s\n' "$rd" "$have" "${sum%% *}" "$wanted"
+"""
+
+_COPY_RESOURCE_DIR_SCRIPT = r"""
+set -euo pipefail
+out="resource-dir"
+mkdir -p "$out/$(dirname "$WARPGRID_BUILTINS_RELPATH")"
+cp -R "$WARPGRID_CLANG_RESOURCE_DIR/include" "$out/include"
+cp "$WARPGRID_BUILTINS_SOURCE" "$out/$WARPGRID_BUILTINS_RELPATH"
+sum="$(sha256sum "$out/$WARPGRID_BUILTINS_RELPATH")"
+if [ "${sum%% *}" != "$WARPGRID_BUILTINS_SHA256" ]; then
+  echo "$WARPGRID_BUILTINS_SOURCE changed while copying: expected sha256 $WARPGRID_BUILTINS_SHA256, got ${sum%% *}" >&2
+  exit 4
+fi
+"""
+
+
+@rule(desc="Locating clang-19's wasm32 builtins", level=LogLevel.DEBUG)
+async def find_host_builtins(
+    bash: BashBinary, env_target: EnvironmentTarget, subsystem: WasmClangSubsystem
+) -> _HostBuiltins:
+    tools = await Get(
+        SystemTools,
+        SystemToolsRequest(
+            (subsystem.clang, "mkdir", "sha256sum"), rationale="locate the wasm32 builtins"
+        ),
+    )
+    # Host discovery: like Pants' own binary search it is cached per pantsd lifetime only, since
+    # the host may change under us; the fingerprint it yields goes into cacheable Processes.
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=(bash.path, "-c", _FIND_BUILTINS_SCRIPT),
+            description="Locate clang-19's wasm32 builtins",
+            level=LogLevel.DEBUG,
+            env=tools.env({"CLANG": subsystem.clang}),
+            immutable_input_digests=tools.immutable_input_digests,
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    if result.exit_code != 0:
+        raise ToolchainError(
+            "Could not locate clang-19's wasm32 builtins: "
+            + result.stderr.decode(errors="replace").strip()
+        )
+    lines = result.stdout.decode().splitlines()
+    if len(lines) != 4:
+        raise ToolchainError(f"Unexpected output locating the wasm32 builtins: {lines!r}")
+    return _HostBuiltins(*lines)
+
+
+@rule(desc="Preparing clang-19's resource dir for wasm32", level=LogLevel.DEBUG)
+async def prepare_clang_resource_dir(
+    bash: BashBinary, subsystem: WasmClangSubsystem
+) -> ClangResourceDir:
+    host, tools = await MultiGet(
+        Get(_HostBuiltins),
+        Get(
+            SystemTools,
+            SystemToolsRequest(
+                (subsystem.clang, "cp", "mkdir", "dirname", "sha256sum"),
+                rationale="prepare clang's resource dir",
+            ),
+        ),
+    )
+    result = await Get(
+        ProcessResult,
+        Process(
+            argv=(bash.path, "-c", _COPY_RESOURCE_DIR_SCRIPT),
+            description="Prepare clang-19's resource dir with the wasm32 builtins",
+            level=LogLevel.DEBUG,
+            env=tools.env(
+                {
+                    "WARPGRID_CLANG_RESOURCE_DIR": host.resource_dir,
+                    "WARPGRID_BUILTINS_SOURCE": host.builtins,
+                    "WARPGRID_BUILTINS_SHA256": host.builtins_sha256,
+                    "WARPGRID_BUILTINS_RELPATH": host.wanted_relpath,
+                }
+            ),
+            immutable_input_digests=tools.immutable_input_digests,
+            output_directories=(RESOURCE_DIR_OUTPUT,),
+        ),
+    )
+    digest = await Get(Digest, RemovePrefix(result.output_digest, RESOURCE_DIR_OUTPUT))
+    snapshot = await Get(Snapshot, Digest, digest)
+    _require_files(
+        snapshot.files,
+        (host.wanted_relpath, "include/stddef.h", "include/stdarg.h"),
+        what="clang's prepared resource dir",
+    )
+    return ClangResourceDir(digest, host.wanted_relpath, host.builtins_sha256)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Process that runs clang
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClangProcess:
+    """Run the configured clang with `args` (everything after the compiler name).
+
+    `mounts` adds immutable inputs (e.g. a sysroot); the prepared resource dir is always mounted
+    at `ClangResourceDir.mount`, for `-resource-dir`.
+    """
+
+    args: tuple[str, ...]
+    description: str
+    input_digest: Digest = EMPTY_DIGEST
+    mounts: FrozenDict[str, Digest] = FrozenDict()
+    output_files: tuple[str, ...] = ()
+
+
+@rule(level=LogLevel.DEBUG)
+async def setup_clang_process(
+    request: ClangProcess, clang: ClangToolchain, resource_dir: ClangResourceDir
+) -> Process:
+    return Process(
+        argv=(clang.clang, *request.args),
+        description=request.description,
+        level=LogLevel.DEBUG,
+        input_digest=request.input_digest,
+        immutable_input_digests={
+            **clang.tools.immutable_input_digests,
+            **request.mounts,
+            ClangResourceDir.mount: resource_dir.digest,
+        },
+        env=clang.tools.env(),
+        output_files=request.output_files,
+    )
+
+
+def _require_files(files: Iterable[str], required: Iterable[str], *, what: str) -> None:
+    present = set(files)
+    missing = [f for f in required if f not in present]
+    if missing:
+        raise ToolchainError(f"{what} lacks {', '.join(missing)}")
+
+
+def rules():
+    return [*collect_rules(), *WasmClangSubsystem.rules()]

@@ -1,0 +1,96 @@
+"""Test helpers: RuleRunners that build the real pinned upstreams with the real host clang-19.
+
+The runner's build root gets the repository's own pins (third_party/upstreams.toml), WIT
+(wit/) and wasi-libc patch series (patches/wasi-libc/), read from the working directory (the
+test sandbox holds them through the `python_tests` dependencies; a checkout does too).
+
+Upstreams are fetched from their pinned sources. `WARPGRID_TEST_UPSTREAMS_OFFLINE_DIR`, when set,
+is passed as `[warpgrid-upstreams].offline_dir` (a local mirror: files are still verified against
+the pins), which keeps repeated runs off the network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from pants.core.goals.package import BuiltPackage
+from pants.core.target_types import FilesGeneratorTarget, FileTarget
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents, Snapshot
+from pants.testutil.rule_runner import QueryRule, RuleRunner
+
+from warpgrid_pants import target_types
+from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, MakeBuildTools
+from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootFieldSet
+from warpgrid_pants.toolchains.wasm_tools import Preview1Adapters, WasmTools
+from warpgrid_pants.testutil import build_rules
+
+PINS = "third_party/upstreams.toml"
+SYSROOT = Address("third_party/wasi-libc", target_name="sysroot")
+OFFLINE_ENV = "WARPGRID_TEST_UPSTREAMS_OFFLINE_DIR"
+
+
+def repo_files(roots: Iterable[str] = ("third_party/upstreams.toml", "wit", "patches/wasi-libc")) -> dict[str, bytes]:
+    """The repository files a real build needs, keyed by repo-relative path."""
+    files: dict[str, bytes] = {}
+    for root in roots:
+        path = Path(root)
+        if path.is_file():
+            files[root] = path.read_bytes()
+        elif path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.name != "BUILD":
+                    files[str(f)] = f.read_bytes()
+        else:
+            raise FileNotFoundError(f"{root} is missing from {os.getcwd()}: declare it as a test dependency")
+    return files
+
+
+def patch_files() -> list[str]:
+    return sorted(p for p in repo_files().keys() if p.startswith("patches/wasi-libc/") and p.endswith(".patch"))
+
+
+def make_rule_runner(*, isolated: bool = False, extra_rules: Iterable = ()) -> RuleRunner:
+    runner = RuleRunner(
+        rules=[
+            *build_rules(),
+            *extra_rules,
+            QueryRule(ClangToolchain, []),
+            QueryRule(MakeBuildTools, []),
+            QueryRule(ClangResourceDir, []),
+            QueryRule(WasmTools, []),
+            QueryRule(Preview1Adapters, []),
+            QueryRule(WasiLibcSysroot, [WasiLibcSysrootFieldSet]),
+            QueryRule(BuiltPackage, [WasiLibcSysrootFieldSet]),
+            QueryRule(Snapshot, [Digest]),
+            QueryRule(DigestContents, [Digest]),
+        ],
+        target_types=[*target_types.target_types(), FilesGeneratorTarget, FileTarget],
+        isolated_local_store=isolated,
+    )
+    options = []
+    if os.environ.get(OFFLINE_ENV):
+        options.append(f"--warpgrid-upstreams-offline-dir={os.environ[OFFLINE_ENV]}")
+    runner.set_options(options)
+    runner.write_files(
+        {
+            **repo_files(),
+            "patches/wasi-libc/BUILD": 'files(sources=["*.patch"])',
+            "third_party/wasi-libc/BUILD": (
+                'wasi_libc_sysroot(name="sysroot", upstream="wasi-libc", '
+                'patches=["//patches/wasi-libc"])'
+            ),
+        }
+    )
+    return runner
+
+
+def build_sysroot(runner: RuleRunner, address: Address = SYSROOT) -> WasiLibcSysroot:
+    target = runner.get_target(address)
+    return runner.request(WasiLibcSysroot, [WasiLibcSysrootFieldSet.create(target)])
+
+
+def contents(runner: RuleRunner, digest: Digest) -> Mapping[str, bytes]:
+    return {fc.path: fc.content for fc in runner.request(DigestContents, [digest])}

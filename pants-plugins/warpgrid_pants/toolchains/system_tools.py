@@ -1,0 +1,210 @@
+"""The one way a WarpGrid Process gets a host tool: found, fingerprinted, behind PATH shims.
+
+Every toolchain (clang, make, node/npm, python3/patch for the upstream machinery) asks for its
+tools with a `SystemToolsRequest`. The answer, `SystemTools`, gives a Process:
+  - a PATH holding shims for exactly those tools (nothing else on the host leaks in: e.g. clang
+    runs `wasm-opt` after linking when it finds one on PATH);
+  - one `WARPGRID_TOOL_<NAME>` variable per tool carrying the sha256 of its version output.
+    Pants' cache key covers argv, env and inputs only, so this is what makes upgrading a tool
+    invalidate cached results, locally and in a remote cache;
+  - `DETERMINISTIC_ENV` (epoch, locale, zone), which every build Process has.
+The shared failure formatting (`process_failure`, `step_failure`) and the plugin's own scripts
+(`plugin_scripts`, read with pkgutil so an installed wheel works too) live here as well.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from dataclasses import dataclass
+from typing import Mapping
+
+from pants.core.util_rules.system_binaries import (
+    BinaryPath,
+    BinaryPathRequest,
+    BinaryPaths,
+    BinaryPathTest,
+    BinaryShims,
+    BinaryShimsRequest,
+)
+from pants.engine.addresses import Address
+from pants.engine.fs import CreateDigest, Digest, FileContent
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.option.option_types import StrListOption
+from pants.option.subsystem import Subsystem
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+# Deterministic settings every build Process gets.
+DETERMINISTIC_ENV = FrozenDict({"SOURCE_DATE_EPOCH": "0", "LC_ALL": "C", "TZ": "UTC"})
+
+# How a tool proves it runs and reports its version (the output is fingerprinted).
+_VERSION_ARGS = {"go": ("version",)}
+# Tools that are scripts for an interpreter (npm is `#!/usr/bin/env node`).
+_SCRIPT_TOOLS = {"npm": "node"}
+
+
+class ToolchainError(Exception):
+    """A host tool is missing or unusable; the message says which and how to fix it."""
+
+
+class SystemToolsSubsystem(Subsystem):
+    options_scope = "warpgrid-system-tools"
+    help = "Where WarpGrid looks for the host tools its build Processes run (clang-19, make, node, ...)."
+
+    search_path = StrListOption(
+        default=["/usr/bin", "/bin", "/usr/local/bin", "/usr/local/go/bin"],
+        help=(
+            "Directories searched, in order, for every host tool a WarpGrid build runs. Each "
+            "tool found is fingerprinted (sha256 of its version output) into the cache key of "
+            "every Process that uses it, so changing this can change which tool, and therefore "
+            "which cache entries, a build uses."
+        ),
+    )
+
+
+def process_failure(what: str, result: FallibleProcessResult) -> str:
+    """The message for a failed tool run: what ran, its exit code and its whole output."""
+    out = (result.stdout + b"\n" + result.stderr).decode(errors="replace").strip()
+    return f"{what} failed (exit {result.exit_code}):\n{out}"
+
+
+def step_failure(address: Address, step: str, result: FallibleProcessResult) -> str:
+    """The message for a failed build step of a target: the target first, then the tool run."""
+    return f"{address}: {process_failure(step, result)}"
+
+
+def tool_env_name(tool: str) -> str:
+    return "WARPGRID_TOOL_" + "".join(c if c.isalnum() else "_" for c in tool).upper()
+
+
+@dataclass(frozen=True)
+class SystemToolsRequest:
+    """Tools a Process needs. `names` must exist; `optional` ones are shimmed when found."""
+
+    names: tuple[str, ...]
+    rationale: str
+    optional: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SystemTools:
+    """Found host tools, their fingerprints, and the shims directory for a Process' PATH."""
+
+    paths: FrozenDict[str, BinaryPath]  # only the tools that were found
+    shims: BinaryShims
+
+    def has(self, name: str) -> bool:
+        return name in self.paths
+
+    def path(self, name: str) -> str:
+        return self.paths[name].path
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The complete Process env: deterministic settings, shims PATH, fingerprints, `extra`."""
+        return {
+            **DETERMINISTIC_ENV,
+            "PATH": self.shims.path_component,
+            **{tool_env_name(name): p.fingerprint for name, p in sorted(self.paths.items())},
+            **(extra or {}),
+        }
+
+    @property
+    def immutable_input_digests(self) -> Mapping[str, Digest]:
+        return self.shims.immutable_input_digests
+
+
+def _path_request(name: str, search_path: tuple[str, ...]) -> BinaryPathRequest:
+    return BinaryPathRequest(
+        binary_name=name,
+        search_path=search_path,
+        test=BinaryPathTest(_VERSION_ARGS.get(name, ("--version",))),
+    )
+
+
+@dataclass(frozen=True)
+class _ScriptToolRequest:
+    """A tool that is a script for an interpreter: its version test runs through the
+    interpreter, because BinaryPathTest runs with an empty PATH (`env node` would fail)."""
+
+    name: str
+    interpreter: str
+    search_path: tuple[str, ...]
+
+
+@rule(desc="Finding a script tool", level=LogLevel.DEBUG)
+async def find_script_tool(request: _ScriptToolRequest) -> BinaryPaths:
+    interpreters, candidates = await MultiGet(
+        Get(BinaryPaths, BinaryPathRequest, _path_request(request.interpreter, request.search_path)),
+        Get(BinaryPaths, BinaryPathRequest(binary_name=request.name, search_path=request.search_path)),
+    )
+    if interpreters.first_path is None or candidates.first_path is None:
+        return BinaryPaths(request.name)
+    path = candidates.first_path.path
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=[interpreters.first_path.path, path, "--version"],
+            description=f"Test binary {path}.",
+            level=LogLevel.DEBUG,
+            cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+        ),
+    )
+    if result.exit_code != 0:
+        return BinaryPaths(request.name)
+    fingerprint = BinaryPath.fingerprinted(
+        path, result.stdout + interpreters.first_path.fingerprint.encode()
+    )
+    return BinaryPaths(request.name, [fingerprint])
+
+
+@rule(desc="Finding host tools", level=LogLevel.DEBUG)
+async def find_system_tools(
+    request: SystemToolsRequest, subsystem: SystemToolsSubsystem
+) -> SystemTools:
+    search_path = tuple(subsystem.search_path)
+    names = (*request.names, *(n for n in request.optional if n not in request.names))
+    found_paths = await MultiGet(
+        Get(BinaryPaths, _ScriptToolRequest(n, _SCRIPT_TOOLS[n], search_path))
+        if n in _SCRIPT_TOOLS
+        else Get(BinaryPaths, BinaryPathRequest, _path_request(n, search_path))
+        for n in names
+    )
+    found = {n: p.first_path for n, p in zip(names, found_paths) if p.first_path is not None}
+    missing = [n for n in request.names if n not in found]
+    if missing:
+        raise ToolchainError(
+            f"Cannot find {', '.join(missing)} on {list(search_path)} (needed to "
+            f"{request.rationale}). `./pants` installs WarpGrid's Debian packages when run as "
+            "root; otherwise install them, or point `[warpgrid-system-tools].search_path` at "
+            "where they are."
+        )
+    shims = await Get(
+        BinaryShims, BinaryShimsRequest.for_paths(*found.values(), rationale=request.rationale)
+    )
+    return SystemTools(FrozenDict(found), shims)
+
+
+def plugin_scripts(package: str, *names: str, prefix: str = "") -> CreateDigest:
+    """Scripts shipped inside the plugin (`<package>/scripts/<name>`), as a digest request.
+
+    Read with pkgutil, so the plugin works from a source checkout and as an installed wheel.
+    """
+    files = []
+    for name in names:
+        try:
+            content = pkgutil.get_data(package, f"scripts/{name}")
+        except OSError:
+            content = None
+        if not content:
+            raise ToolchainError(
+                f"The WarpGrid plugin lacks {package.replace('.', '/')}/scripts/{name}: reinstall "
+                "the plugin (its `resources` target ships the scripts)."
+            )
+        path = f"{prefix}/{name}" if prefix else name
+        files.append(FileContent(path, content, is_executable=name.endswith(".sh")))
+    return CreateDigest(files)
+
+
+def rules():
+    return [*collect_rules(), *SystemToolsSubsystem.rules()]

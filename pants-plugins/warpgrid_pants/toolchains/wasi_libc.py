@@ -1,0 +1,282 @@
+"""`wasi_libc_sysroot`: the pinned wasi-libc source + the WarpGrid patch series -> a sysroot.
+
+Pipeline (each step a cacheable Process or a pure digest operation, so a fresh clone with a warm
+remote cache builds nothing):
+  1. fetch + extract the pinned upstream (`third_party/upstreams.toml`, upstream rules),
+  2. apply the patch series in order (upstream rules: a bad hunk names patch, file and hunk),
+  3. run `scripts/build_wasi_libc.sh` with clang-19 in a sandbox: explicit env (PATH of tool
+     shims, SOURCE_DATE_EPOCH=0, one fingerprint per tool), fixed JOBS so the cache key is the
+     same on every machine,
+  4. check the output really is a sysroot: a missing output directory yields an empty digest
+     silently, and a sysroot without libc.a must not be cached as a success downstream.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pants.core.goals.package import (
+    BuiltPackage,
+    BuiltPackageArtifact,
+    OutputPathField,
+    PackageFieldSet,
+)
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.fs import (
+    AddPrefix,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    DigestSubset,
+    MergeDigests,
+    PathGlobs,
+    RemovePrefix,
+    Snapshot,
+)
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import (
+    HydratedSources,
+    HydrateSourcesRequest,
+    SourcesField,
+    SpecialCasedDependencies,
+    Targets,
+)
+from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
+
+from warpgrid_pants.target_types import (
+    PatchesField,
+    UpstreamPinField,
+    WasiLibcSysrootPatchesField,
+    WasiLibcThreadModelField,
+)
+from warpgrid_pants.toolchains.clang import MakeBuildTools
+from warpgrid_pants.toolchains.system_tools import plugin_scripts
+from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
+from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
+
+BUILD_SCRIPT = "build_wasi_libc.sh"
+SRC_DIR = "src"
+OUT_DIR = "sysroot"
+# Fixed (not the machine's core count): it is part of the cache key and must match everywhere.
+BUILD_JOBS = 2
+BUILD_TIMEOUT_SECONDS = 30 * 60
+REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
+
+
+class WasiLibcBuildError(Exception):
+    """The sysroot build failed or produced something that is not a sysroot."""
+
+
+class PatchSeriesError(Exception):
+    """A `patches` entry does not name `.patch` files."""
+
+
+@dataclass(frozen=True)
+class WasiLibcSysrootFieldSet(PackageFieldSet):
+    required_fields = (UpstreamPinField, WasiLibcSysrootPatchesField)
+
+    upstream: UpstreamPinField
+    patches: WasiLibcSysrootPatchesField
+    thread_model: WasiLibcThreadModelField
+    output_path: OutputPathField
+
+
+@dataclass(frozen=True)
+class WasiLibcSysroot:
+    """A built sysroot, rooted at the digest root: include/, lib/<triple>/, share/<triple>/."""
+
+    address: Address
+    digest: Digest
+    triple: str  # the multiarch directory under lib/, e.g. wasm32-wasi
+    # The WarpGrid opt-in link switches libc defines (`__warpgrid_shims`, `__warpgrid_shim_dns`,
+    # ...), from check-symbols' defined-symbols.txt; empty for a stock sysroot.
+    shim_switches: tuple[str, ...] = ()
+
+    @property
+    def lib_dir(self) -> str:
+        return f"lib/{self.triple}"
+
+
+@dataclass(frozen=True)
+class PatchSeriesRequest:
+    """Resolve a `patches` field to repo-relative patch files, in application order."""
+
+    field: PatchesField
+
+
+@dataclass(frozen=True)
+class PatchSeries:
+    paths: tuple[str, ...]
+
+
+@rule(desc="Resolving a patch series", level=LogLevel.DEBUG)
+async def resolve_patch_series(request: PatchSeriesRequest) -> PatchSeries:
+    field = request.field
+    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
+    targets = await Get(Targets, Addresses, addresses)
+    paths: list[str] = []
+    for tgt in targets:
+        if not tgt.has_field(SourcesField):
+            raise PatchSeriesError(
+                f"{field.address}: `patches` names {tgt.address} (a `{tgt.alias}`), which holds "
+                "no files: point it at a `files(sources=[\"*.patch\"])` target."
+            )
+        hydrated = await Get(HydratedSources, HydrateSourcesRequest(tgt[SourcesField]))
+        files = sorted(hydrated.snapshot.files, key=lambda p: (os.path.basename(p), p))
+        not_patches = [f for f in files if not f.endswith(".patch")]
+        if not_patches:
+            raise PatchSeriesError(
+                f"{field.address}: `patches` target {tgt.address} holds non-patch files "
+                f"{not_patches}: patch files must end in `.patch` (NNNN-name.patch)."
+            )
+        paths.extend(f for f in files if f not in paths)
+    return PatchSeries(tuple(paths))
+
+
+def _tail(data: bytes, lines: int = 60) -> str:
+    return "\n".join(data.decode(errors="replace").rstrip().splitlines()[-lines:])
+
+
+async def _checked_sysroot(address: Address, output_digest: Digest) -> WasiLibcSysroot:
+    digest = await Get(Digest, RemovePrefix(output_digest, OUT_DIR))
+    snapshot = await Get(Snapshot, Digest, digest)
+    libcs = [f for f in snapshot.files if f.startswith("lib/") and f.endswith("/libc.a")]
+    if len(libcs) != 1:
+        raise WasiLibcBuildError(
+            f"{address}: the build script wrote no sysroot at $OUT (expected exactly one "
+            f"lib/<triple>/libc.a, found {libcs or 'none'}; {len(snapshot.files)} files in "
+            f"total). {BUILD_SCRIPT} must install into $OUT."
+        )
+    triple = libcs[0].split("/")[1]
+    files = set(snapshot.files)
+    missing = [f for f in (f"lib/{triple}/crt1.o", f"lib/{triple}/crt1-command.o") if f not in files]
+    # Headers: include/ (the 2022 tree) or include/<triple>/ (newer trees); clang reads both.
+    if "include/stdio.h" not in files and f"include/{triple}/stdio.h" not in files:
+        missing.append("include/stdio.h")
+    if missing:
+        raise WasiLibcBuildError(f"{address}: the built sysroot lacks {', '.join(missing)}")
+    symbols_file = f"share/{triple}/defined-symbols.txt"
+    switches: tuple[str, ...] = ()
+    if symbols_file in files:
+        subset = await Get(Digest, DigestSubset(digest, PathGlobs([symbols_file])))
+        symbols = await Get(DigestContents, Digest, subset)
+        switches = tuple(
+            sorted(
+                line.strip()
+                for line in symbols[0].content.decode().splitlines()
+                if line.strip() == "__warpgrid_shims" or line.startswith("__warpgrid_shim_")
+            )
+        )
+    return WasiLibcSysroot(address, digest, triple, switches)
+
+
+@dataclass(frozen=True)
+class WasiLibcSysrootRequest:
+    """The sysroot a dependency-style field (e.g. `c_component.sysroot`) names."""
+
+    field: SpecialCasedDependencies
+
+
+@rule(desc="Resolving a sysroot", level=LogLevel.DEBUG)
+async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
+    field = request.field
+    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
+    targets = await Get(Targets, Addresses, addresses)
+    if len(targets) != 1 or not WasiLibcSysrootFieldSet.is_applicable(targets[0]):
+        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
+        raise WasiLibcBuildError(
+            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
+            f"`wasi_libc_sysroot` target; it names {found}"
+        )
+    return await Get(
+        WasiLibcSysroot, WasiLibcSysrootFieldSet, WasiLibcSysrootFieldSet.create(targets[0])
+    )
+
+
+@rule(desc="Building a wasi-libc sysroot", level=LogLevel.DEBUG)
+async def build_wasi_libc_sysroot(
+    field_set: WasiLibcSysrootFieldSet, bash: BashBinary
+) -> WasiLibcSysroot:
+    upstream = field_set.upstream.value
+    extracted, series, tools, script = await MultiGet(
+        Get(ExtractedUpstream, ExtractUpstreamRequest(upstream)),
+        Get(PatchSeries, PatchSeriesRequest(field_set.patches)),
+        Get(MakeBuildTools),
+        Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUILD_SCRIPT)),
+    )
+    tree = extracted.digest
+    if series.paths:
+        patched = await Get(
+            PatchedTree, ApplyPatchSeriesRequest(upstream, extracted.digest, series.paths)
+        )
+        tree = patched.digest
+    src = await Get(Digest, AddPrefix(tree, SRC_DIR))
+    input_digest = await Get(Digest, MergeDigests([src, script]))
+
+    pin = extracted.pin
+    env = tools.tools.env(
+        {
+            "SRC": f"{{chroot}}/{SRC_DIR}",
+            "OUT": f"{{chroot}}/{OUT_DIR}",
+            "CC": tools.clang,
+            "AR": tools.ar,
+            "NM": tools.nm,
+            "JOBS": str(BUILD_JOBS),
+            "THREAD_MODEL": field_set.thread_model.value or "single",
+            "HOME": "{chroot}/.home",
+            # Informational (the tree digest already keys the build): shows up in the sandbox.
+            "WARPGRID_UPSTREAM": f"{pin.name} {pin.version} sha256:{pin.sha256}",
+            "WARPGRID_PATCHES": " ".join(os.path.basename(p) for p in series.paths),
+        }
+    )
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=(bash.path, BUILD_SCRIPT),
+            description=(
+                f"Build wasi-libc {pin.version} with {len(series.paths)} patches "
+                f"({field_set.address})"
+            ),
+            level=LogLevel.INFO,
+            input_digest=input_digest,
+            immutable_input_digests=tools.tools.immutable_input_digests,
+            env=env,
+            output_directories=(OUT_DIR,),
+            timeout_seconds=BUILD_TIMEOUT_SECONDS,
+            # With a remote cache, wait for its answer before starting a minutes-long build
+            # (Pants 2.17 otherwise races the local run against the remote lookup).
+            remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
+        ),
+    )
+    if result.exit_code != 0:
+        raise WasiLibcBuildError(
+            f"{field_set.address}: building wasi-libc {pin.version} failed (exit "
+            f"{result.exit_code}).\n--- stdout (tail) ---\n{_tail(result.stdout)}\n"
+            f"--- stderr (tail) ---\n{_tail(result.stderr)}"
+        )
+    return await _checked_sysroot(field_set.address, result.output_digest)
+
+
+@rule(desc="Packaging a wasi-libc sysroot", level=LogLevel.DEBUG)
+async def package_wasi_libc_sysroot(field_set: WasiLibcSysrootFieldSet) -> BuiltPackage:
+    sysroot = await Get(WasiLibcSysroot, WasiLibcSysrootFieldSet, field_set)
+    output_path = field_set.output_path.value_or_default(file_ending=None)
+    digest = await Get(Digest, AddPrefix(sysroot.digest, output_path))
+    return BuiltPackage(
+        digest,
+        (
+            BuiltPackageArtifact(
+                output_path,
+                extra_log_lines=(f"    libc: {output_path}/{sysroot.lib_dir}/libc.a",),
+            ),
+        ),
+    )
+
+
+def rules():
+    return [*collect_rules(), UnionRule(PackageFieldSet, WasiLibcSysrootFieldSet)]
+
