@@ -4,8 +4,10 @@ One flat list, so a reader sees every rule module the backend has, in data-flow 
 pinned upstreams -> toolchains -> the shared component pipeline and its languages -> run/tailor.
 """
 
+from pants.backend.python import register as python_backend
 from pants.core.util_rules import archive, system_binaries
 
+from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import c, componentize, finalize, js, world
 from warpgrid_pants.run import tailor, warpgrid_run
@@ -15,12 +17,15 @@ from warpgrid_pants.upstream.subsystem import UpstreamsSubsystem
 
 
 def target_types():
-    return _target_types.target_types()
+    # Pants' Python backend comes along: the shim host runs as a PEX (`warpgrid_run`), so an
+    # adopting repository needs only this backend in `backend_packages` (docs/ADOPTING.md).
+    return [*python_backend.target_types(), *_target_types.target_types()]
 
 
 def rules():
     return [
-        # Pants' own util rules the upstream machinery and toolchains request.
+        # Pants' Python backend (the host PEX) and the util rules the upstream machinery uses.
+        *python_backend.rules(),
         *archive.rules(),
         *system_binaries.rules(),
         # Pinned upstreams: pins, fetch, extract, patch series, the rebase-patches goal.
@@ -30,6 +35,8 @@ def rules():
         *extract.rules(),
         *patch.rules(),
         *rebase.rules(),
+        # WarpGrid's shipped files (WIT, patches, SDKs, headers), or the repository's overrides.
+        *contract.rules(),
         # Toolchains: host tools, clang, wasm-tools, node, the sysroot, ComponentizeJS.
         *system_tools.rules(),
         *clang.rules(),

@@ -60,10 +60,11 @@ class SingleTargetField(SpecialCasedDependencies):
 
 class WitDirField(StringField):
     alias = "wit"
-    default = "wit"
+    default = None
     help = (
         "Directory (relative to the build root) holding the WIT package the component targets, "
-        "with its `deps/`. Defaults to the repository's `wit/` (`warpgrid:shim@0.1.0`)."
+        "with its `deps/`. Unset: WarpGrid's own contract (`warpgrid:shim@0.1.0` with its WASI "
+        "deps), shipped with the plugin or taken from `[warpgrid-contract].wit_dir`."
     )
 
 
@@ -131,10 +132,10 @@ class CSourcesField(MultipleSourcesField):
 
 class CSysrootField(SingleTargetField):
     alias = "sysroot"
-    default = ("//third_party/wasi-libc:sysroot",)
     help = (
         "Address of the `wasi_libc_sysroot` target to compile and link against (a dependency, "
-        "like `patches`: it is built first, and a change to it rebuilds the component). The patched "
+        "like `patches`: it is built first, and a change to it rebuilds the component). Unset: "
+        "WarpGrid's built-in sysroot, the pinned wasi-libc with WarpGrid's patch series. The patched "
         "sysroot routes DNS, virtual files, zoneinfo and database sockets through the WarpGrid "
         "shims; programs built against a stock sysroot behave as stock."
     )

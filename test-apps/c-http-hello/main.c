@@ -2,7 +2,7 @@
  * c-http-hello: a small HTTP service in plain C, served by the WarpGrid HTTP trigger.
  *
  * It exports `warpgrid:shim/http-handler@0.1.0#handle` through the hand-written canonical-ABI
- * glue in http_handler.h and answers:
+ * glue in <warpgrid/http.h> (src/c/warpgrid/include, on every c_component's include path) and answers:
  *   GET /        an HTML page that shows what the host gives a C program (time, env, files)
  *   GET /health  "ok"
  *   POST /echo   the request body, unchanged
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "http_handler.h"
+#include <warpgrid/http.h>
 
 static void page(struct wg_response *res, const struct wg_request *req) {
     char when[64];

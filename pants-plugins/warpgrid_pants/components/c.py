@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
-from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, MergeDigests
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, MergeDigests, RemovePrefix
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import HydratedSources, HydrateSourcesRequest
@@ -30,6 +30,7 @@ from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.components.componentize import CORE_MODULE, ComponentizeRequest, CoreModule, UnfinalizedComponent
 from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
 from warpgrid_pants.components.world import ComponentBuildError, WitWorld, WitWorldRequest, world_name
@@ -48,6 +49,7 @@ from warpgrid_pants.toolchains.system_tools import step_failure
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootRequest
 
 SYSROOT_MOUNT = "__warpgrid_sysroot"
+SDK_INCLUDE_MOUNT = "__warpgrid_include"  # the C SDK headers: `#include <warpgrid/http.h>`
 CLI_RUN_GLUE = "__warpgrid_glue/cli_run.c"
 
 # How C sources provide a world's export, for the error when the component lacks it.
@@ -108,7 +110,7 @@ def shim_link_flags(field_set: CComponentFieldSet, sysroot: WasiLibcSysroot) -> 
             return ()  # a stock sysroot: the default asks for nothing it could not give
         raise CComponentError(
             f"{field_set.address}: `shims={list(requested)}` needs {', '.join(missing)}, which "
-            f"the sysroot {sysroot.address} does not define (it has "
+            f"the sysroot {sysroot.label} does not define (it has "
             f"{list(sysroot.shim_switches) or 'no WarpGrid patches'}): use the patched "
             "`third_party/wasi-libc:sysroot` or set `shims=[]`."
         )
@@ -125,11 +127,13 @@ class CCoreModuleRequest:
 async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
     field_set, wit = request.field_set, request.wit
     address = field_set.address
-    sources, sysroot, clang = await MultiGet(
+    sources, sysroot, clang, sdk = await MultiGet(
         Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
         Get(ClangToolchain),
+        Get(ContractFiles, ContractFilesRequest("c-include")),
     )
+    sdk_headers = await Get(Digest, RemovePrefix(sdk.digest, ITEMS["c-include"].canonical))
     c_files = [f for f in sources.snapshot.files if f.endswith(".c")]
     if not c_files:
         raise CComponentError(
@@ -156,6 +160,8 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
                 "-resource-dir",
                 ClangResourceDir.mount,
                 "-mexec-model=reactor",
+                "-isystem",
+                SDK_INCLUDE_MOUNT,
                 # Sources are at repo-relative paths; immutable inputs are symlinks out of the
                 # sandbox: map the sandbox root away so neither can leak into the module.
                 "-ffile-prefix-map={chroot}/=",
@@ -169,7 +175,7 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
             ),
             description=f"Compile and link {address} with {clang.clang}",
             input_digest=await Get(Digest, MergeDigests(inputs)),
-            mounts=FrozenDict({SYSROOT_MOUNT: sysroot.digest}),
+            mounts=FrozenDict({SYSROOT_MOUNT: sysroot.digest, SDK_INCLUDE_MOUNT: sdk_headers}),
             output_files=(CORE_MODULE,),
         ),
     )

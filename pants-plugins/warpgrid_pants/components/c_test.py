@@ -214,9 +214,9 @@ def test_shim_link_flags_against_stock_and_patched_sysroots(rule_runner: RuleRun
     def field_set(name: str) -> CComponentFieldSet:
         return CComponentFieldSet.create(rule_runner.get_target(Address("app", target_name=name)))
 
-    stock = WasiLibcSysroot(Address("stock", target_name="sysroot"), EMPTY_DIGEST, "wasm32-wasi", ())
+    stock = WasiLibcSysroot("stock:sysroot", EMPTY_DIGEST, "wasm32-wasi", ())
     patched = WasiLibcSysroot(
-        Address("third_party/wasi-libc", target_name="sysroot"),
+        "third_party/wasi-libc:sysroot",
         EMPTY_DIGEST,
         "wasm32-wasi",
         ("__warpgrid_shim_database_proxy", "__warpgrid_shim_dns", "__warpgrid_shim_filesystem", "__warpgrid_shims"),

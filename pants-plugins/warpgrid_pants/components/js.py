@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.addresses import Address
-from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs, Snapshot
+from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import HydratedSources, HydrateSourcesRequest
 from pants.engine.unions import UnionRule
-from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedComponent
 from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
 from warpgrid_pants.components.world import WitWorld, WitWorldRequest, relative_path
@@ -50,8 +50,9 @@ from warpgrid_pants.toolchains.componentize_js import (
 from warpgrid_pants.toolchains.node import NodeToolProcess, NpmCiRequest, NpmCiResult
 from warpgrid_pants.toolchains.system_tools import step_failure
 
-# The guest SDK that `@warpgrid/sdk[/sub]` imports resolve to (its TypeScript sources).
-SDK_DIR = "src/js/sdk"
+# Where the guest SDK that `@warpgrid/sdk[/sub]` imports resolve to sits in the sandbox (its
+# TypeScript sources, from WarpGrid's contract files: contract.py).
+SDK_DIR = ITEMS["js-sdk"].canonical
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,7 @@ async def componentize_js_app(request: ComponentizeJsAppRequest) -> UnfinalizedC
 
     sources, sdk = await MultiGet(
         Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
-        Get(
-            Snapshot,
-            PathGlobs(
-                [f"{SDK_DIR}/src/**/*.ts", f"{SDK_DIR}/package.json"],
-                glob_match_error_behavior=GlobMatchErrorBehavior.error,
-                description_of_origin=f"the WarpGrid JS SDK ({SDK_DIR}/src), for {address}",
-            ),
-        ),
+        Get(ContractFiles, ContractFilesRequest("js-sdk")),
     )
     files = set(sources.snapshot.files)
     app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)

@@ -18,6 +18,8 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
+
 # What a component of a known world must export, as `wasm-tools component wit` prints it.
 WORLD_EXPORTS = {
     "http-service": "export warpgrid:shim/http-handler@",
@@ -60,7 +62,7 @@ def relative_path(address: Address, field: str, raw: str, *, relative_to: str) -
 @dataclass(frozen=True)
 class WitWorldRequest:
     address: Address
-    wit_dir: str  # the raw `wit` field value
+    wit_dir: Optional[str]  # the raw `wit` field value; None: WarpGrid's own contract
     world: str
 
 
@@ -84,20 +86,23 @@ class WitWorld:
 
 @rule(desc="Resolving a WIT world", level=LogLevel.DEBUG)
 async def resolve_wit_world(request: WitWorldRequest) -> WitWorld:
-    wit = relative_path(request.address, "wit", request.wit_dir or "wit", relative_to="the build root")
-    snapshot = await Get(
-        Snapshot,
-        PathGlobs(
-            [f"{wit}/**/*.wit"],
-            glob_match_error_behavior=GlobMatchErrorBehavior.error,
-            description_of_origin=f"the `wit` field of {request.address} (no .wit files in {wit}/)",
-        ),
-    )
-    contents = await Get(DigestContents, Digest, snapshot.digest)
+    if request.wit_dir is None:
+        contract = await Get(ContractFiles, ContractFilesRequest("wit"))
+        wit, digest = ITEMS["wit"].canonical, contract.digest
+    else:
+        wit = relative_path(request.address, "wit", request.wit_dir, relative_to="the build root")
+        snapshot = await Get(
+            Snapshot,
+            PathGlobs(
+                [f"{wit}/**/*.wit"],
+                glob_match_error_behavior=GlobMatchErrorBehavior.error,
+                description_of_origin=f"the `wit` field of {request.address} (no .wit files in {wit}/)",
+            ),
+        )
+        digest = snapshot.digest
+    contents = await Get(DigestContents, Digest, digest)
     versions = sorted({m.group(1).decode() for fc in contents for m in _WASI_CLI_PACKAGE.finditer(fc.content)})
-    return WitWorld(
-        snapshot.digest, wit, request.world, versions[0] if len(versions) == 1 else None
-    )
+    return WitWorld(digest, wit, request.world, versions[0] if len(versions) == 1 else None)
 
 
 def rules():

@@ -1,14 +1,26 @@
-"""`pants tailor` for WarpGrid: propose a `c_component` for every directory of unowned C sources,
-and a `warpgrid_run` next to it when the directory has a `warp.toml`.
+"""`pants tailor` for WarpGrid: propose working component targets for unowned sources.
 
-This is how an existing repository adopts WarpGrid: run `pants tailor ::`, review the BUILD
-files it writes, then `pants package`/`pants run` them.
+This is how an existing repository adopts WarpGrid (docs/ADOPTING.md): `pants tailor ::`, review
+the BUILD files it writes, then `pants package` / `pants run` them. The world and run mode come
+from the sources, so a proposal builds and runs as written:
+  - C: a directory whose sources include `<warpgrid/http.h>` (or define `wg_handle`) is an HTTP
+    handler: `c_component(world="warpgrid:shim/http-service")` served by `warpgrid_run`
+    (`mode="serve"`); one that defines `main` is a command: the default `cli-service` world and
+    `mode="run"`. A directory with neither is a library, not a component: nothing is proposed.
+  - TypeScript/JavaScript: a directory with `package.json` and `package-lock.json` whose entry
+    (`src/index.ts`, `index.ts`, ... or package.json's `module`/`main`) has a fetch-style default
+    export (a hono app, `{ fetch }`) or exports `httpHandler`: `componentize_js_component`.
+A `warpgrid_run` is proposed next to a component only when the directory has a `warp.toml` (the
+run target's config).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
+from typing import Iterable, Optional
 
 from pants.core.goals.tailor import (
     AllOwnedSources,
@@ -16,13 +28,25 @@ from pants.core.goals.tailor import (
     PutativeTargets,
     PutativeTargetsRequest,
 )
-from pants.engine.fs import PathGlobs, Paths
+from pants.engine.fs import DigestContents, PathGlobs, Paths
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.dirutil import group_by_dir
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.target_types import CComponentTarget, WarpgridRunTarget
+from warpgrid_pants.target_types import (
+    CComponentTarget,
+    ComponentizeJsComponentTarget,
+    JsEntryField,
+    WarpgridRunTarget,
+)
+
+HTTP_WORLD = "warpgrid:shim/http-service"
+
+_C_HTTP = re.compile(rb"#\s*include\s*[<\"]warpgrid/http\.h[>\"]|\bwg_handle\s*\(")
+_C_MAIN = re.compile(rb"\bint\s+main\s*\(")
+_JS_ENTRY_CANDIDATES = ("src/index.ts", "src/index.js", "src/index.mjs", "index.ts", "index.js", "index.mjs")
+_JS_FETCH_EXPORT = re.compile(rb"export\s+default\b|export\s+(const|let|var)\s+httpHandler\b")
 
 
 @dataclass(frozen=True)
@@ -30,39 +54,108 @@ class PutativeWarpGridTargetsRequest(PutativeTargetsRequest):
     pass
 
 
+def c_component_kind(contents: Iterable[bytes]) -> Optional[str]:
+    """`http` for an HTTP handler, `command` for a program with main, None for neither."""
+    blobs = list(contents)
+    if any(_C_HTTP.search(b) for b in blobs):
+        return "http"
+    if any(_C_MAIN.search(b) for b in blobs):
+        return "command"
+    return None
+
+
+def js_entry(package_json: bytes, files: dict[str, bytes]) -> Optional[str]:
+    """The entry (relative to the package dir) with a fetch-style export, if the app has one."""
+    try:
+        manifest = json.loads(package_json or b"{}")
+    except ValueError:
+        manifest = {}
+    declared = [manifest.get(k) for k in ("module", "main") if isinstance(manifest.get(k), str)]
+    for candidate in (*_JS_ENTRY_CANDIDATES, *(os.path.normpath(d) for d in declared)):
+        content = files.get(candidate)
+        if content is not None and _JS_FETCH_EXPORT.search(content):
+            return candidate
+    return None
+
+
+def is_bun_app(package_json: bytes) -> bool:
+    """Bun apps declare Bun (types, engines or a `bun` script runner) in package.json."""
+    try:
+        manifest = json.loads(package_json or b"{}")
+    except ValueError:
+        return False
+    deps = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}
+    return "@types/bun" in deps or "bun-types" in deps or "bun" in manifest.get("engines", {})
+
+
+def _run_target(dirname: str, mode: str) -> PutativeTarget:
+    return PutativeTarget.for_target_type(
+        WarpgridRunTarget,
+        path=dirname,
+        name="serve" if mode == "serve" else "run",
+        triggering_sources=["warp.toml"],
+        kwargs={"component": ":wasm", "mode": mode},
+    )
+
+
 @rule(level=LogLevel.DEBUG, desc="Determine candidate WarpGrid targets to create")
 async def find_putative_warpgrid_targets(
     request: PutativeWarpGridTargetsRequest, all_owned_sources: AllOwnedSources
 ) -> PutativeTargets:
-    c_files, warp_tomls = await MultiGet(
+    c_files, warp_tomls, package_jsons = await MultiGet(
         Get(Paths, PathGlobs, request.path_globs("*.c", "*.h")),
         Get(Paths, PathGlobs, request.path_globs("warp.toml")),
+        Get(Paths, PathGlobs, request.path_globs("package.json")),
     )
-    unowned = sorted(set(c_files.files) - set(all_owned_sources))
+    owned = set(all_owned_sources)
     dirs_with_config = {os.path.dirname(path) for path in warp_tomls.files}
-    putative = []
-    for dirname, filenames in group_by_dir(unowned).items():
+    putative: list[PutativeTarget] = []
+
+    unowned_c = sorted(set(c_files.files) - owned)
+    for dirname, filenames in group_by_dir(unowned_c).items():
         if not any(name.endswith(".c") for name in filenames):
             continue
+        contents = await Get(DigestContents, PathGlobs([os.path.join(dirname, f) for f in filenames]))
+        kind = c_component_kind(fc.content for fc in contents)
+        if kind is None:
+            continue
+        kwargs: dict = {"sources": tuple(sorted(filenames))}
+        if kind == "http":
+            kwargs["world"] = HTTP_WORLD
         putative.append(
             PutativeTarget.for_target_type(
-                CComponentTarget,
-                path=dirname,
-                name="wasm",
-                triggering_sources=sorted(filenames),
-                kwargs={"sources": tuple(sorted(filenames))},
+                CComponentTarget, path=dirname, name="wasm", triggering_sources=sorted(filenames), kwargs=kwargs
             )
         )
         if dirname in dirs_with_config:
-            putative.append(
-                PutativeTarget.for_target_type(
-                    WarpgridRunTarget,
-                    path=dirname,
-                    name="run",
-                    triggering_sources=["warp.toml"],
-                    kwargs={"component": ":wasm"},
-                )
+            putative.append(_run_target(dirname, "serve" if kind == "http" else "run"))
+
+    for package_json in sorted(package_jsons.files):
+        dirname = os.path.dirname(package_json)
+        if package_json in owned or "node_modules" in package_json.split("/"):
+            continue
+        wanted = [os.path.join(dirname, c) for c in ("package.json", "package-lock.json", *_JS_ENTRY_CANDIDATES)]
+        contents = await Get(DigestContents, PathGlobs(wanted))
+        files = {os.path.relpath(fc.path, dirname or "."): fc.content for fc in contents}
+        if "package-lock.json" not in files:
+            continue  # componentize_js_component installs from the npm lockfile
+        if is_bun_app(files["package.json"]):
+            continue  # a Bun app: bun_component's tailor proposes it
+        entry = js_entry(files["package.json"], files)
+        if entry is None:
+            continue
+        kwargs = {} if entry == JsEntryField.default else {"entry": entry}
+        putative.append(
+            PutativeTarget.for_target_type(
+                ComponentizeJsComponentTarget,
+                path=dirname,
+                name="wasm",
+                triggering_sources=[package_json],
+                kwargs=kwargs,
             )
+        )
+        if dirname in dirs_with_config:
+            putative.append(_run_target(dirname, "serve"))
     return PutativeTargets(putative)
 
 

@@ -11,6 +11,10 @@ import os
 from dataclasses import dataclass
 
 from pants.backend.python.goals.package_pex_binary import PexBinaryFieldSet
+from pants.backend.python.target_types import ConsoleScript
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import Pex, PexRequest, PythonExecutable
+from pants.backend.python.util_rules.pex_requirements import PexRequirements
 from pants.core.goals.package import BuiltPackage, EnvironmentAwarePackageRequest, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
 from pants.core.target_types import FileSourceField
@@ -26,9 +30,10 @@ from pants.engine.target import (
     WrappedTargetRequest,
 )
 from pants.engine.unions import UnionMembership
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.subsystem import WarpGridSubsystem
+from warpgrid_pants.subsystem import HOST_INTERPRETER, HOST_REQUIREMENT, WarpGridSubsystem
 from warpgrid_pants.target_types import (
     WarpgridRunArgsField,
     WarpgridRunComponentField,
@@ -100,34 +105,62 @@ async def build_component_artifact(
     )
 
 
-@rule(desc="Preparing a WarpGrid run", level=LogLevel.DEBUG)
-async def create_warpgrid_run_request(
-    field_set: WarpgridRunFieldSet, warpgrid: WarpGridSubsystem
-) -> RunRequest:
-    component_addresses, host_addresses = await MultiGet(
-        Get(Addresses, UnparsedAddressInputs, field_set.component.to_unparsed_address_inputs()),
-        Get(
-            Addresses,
-            UnparsedAddressInputs(
-                [warpgrid.host], owning_address=None, description_of_origin="the option `[warpgrid].host`"
+@dataclass(frozen=True)
+class HostCommand:
+    """How to start the shim host: the files it needs, the argv before `serve|run`, its env."""
+
+    digest: Digest
+    argv: tuple[str, ...]
+    extra_env: FrozenDict[str, str]
+
+
+@rule(desc="Preparing the WarpGrid host", level=LogLevel.DEBUG)
+async def prepare_host_command(warpgrid: WarpGridSubsystem) -> HostCommand:
+    if not warpgrid.host:
+        # The released host wheel, resolved like any pinned requirement and run as a PEX.
+        constraints = InterpreterConstraints([HOST_INTERPRETER])
+        pex, python = await MultiGet(
+            Get(
+                Pex,
+                PexRequest(
+                    output_filename="warpgrid-host.pex",
+                    internal_only=True,
+                    requirements=PexRequirements([HOST_REQUIREMENT]),
+                    interpreter_constraints=constraints,
+                    main=ConsoleScript("warpgrid"),
+                    description=f"Resolving the WarpGrid host ({HOST_REQUIREMENT})",
+                ),
             ),
+            Get(PythonExecutable, InterpreterConstraints, constraints),
+        )
+        return HostCommand(pex.digest, (python.path, os.path.join("{chroot}", pex.name)), FrozenDict())
+
+    addresses = await Get(
+        Addresses,
+        UnparsedAddressInputs(
+            [warpgrid.host], owning_address=None, description_of_origin="the option `[warpgrid].host`"
         ),
     )
-    if len(component_addresses) != 1:
-        raise WarpgridRunError(f"{field_set.address}: `component` must name exactly one target")
-    component_targets, host_target = await MultiGet(
-        Get(Targets, Addresses, component_addresses),
-        Get(
-            WrappedTarget,
-            WrappedTargetRequest(host_addresses[0], description_of_origin="`[warpgrid].host`"),
-        ),
+    host_target = await Get(
+        WrappedTarget, WrappedTargetRequest(addresses[0], description_of_origin="`[warpgrid].host`")
     )
     if not PexBinaryFieldSet.is_applicable(host_target.target):
         raise WarpgridRunError(f"`[warpgrid].host` = {warpgrid.host} is not a `pex_binary` target")
+    run = await Get(RunRequest, PexBinaryFieldSet, PexBinaryFieldSet.create(host_target.target))
+    return HostCommand(run.digest, run.args, FrozenDict(run.extra_env))
 
-    component, host_run, config = await MultiGet(
+
+@rule(desc="Preparing a WarpGrid run", level=LogLevel.DEBUG)
+async def create_warpgrid_run_request(field_set: WarpgridRunFieldSet) -> RunRequest:
+    component_addresses = await Get(
+        Addresses, UnparsedAddressInputs, field_set.component.to_unparsed_address_inputs()
+    )
+    if len(component_addresses) != 1:
+        raise WarpgridRunError(f"{field_set.address}: `component` must name exactly one target")
+    component_targets = await Get(Targets, Addresses, component_addresses)
+    component, host, config = await MultiGet(
         Get(ComponentArtifact, ComponentArtifactRequest(component_targets[0])),
-        Get(RunRequest, PexBinaryFieldSet, PexBinaryFieldSet.create(host_target.target)),
+        Get(HostCommand),
         Get(HydratedSources, HydrateSourcesRequest(field_set.config)),
     )
     if not config.snapshot.files:
@@ -137,14 +170,14 @@ async def create_warpgrid_run_request(
         )
     inputs = await Get(Digest, MergeDigests([component.digest, config.snapshot.digest]))
     staged = await Get(Digest, AddPrefix(inputs, _RUN_DIR))
-    digest = await Get(Digest, MergeDigests([host_run.digest, staged]))
+    digest = await Get(Digest, MergeDigests([host.digest, staged]))
 
     component_path = os.path.join("{chroot}", _RUN_DIR, component.path)
     config_path = os.path.join("{chroot}", _RUN_DIR, config.snapshot.files[0])
-    args = [*host_run.args, field_set.mode.value, component_path, "--config", config_path]
+    args = [*host.argv, field_set.mode.value, component_path, "--config", config_path]
     if field_set.mode.value == "run":
         args.extend(["--", *field_set.args.value])
-    return RunRequest(digest=digest, args=tuple(args), extra_env=host_run.extra_env)
+    return RunRequest(digest=digest, args=tuple(args), extra_env=host.extra_env)
 
 
 def rules():

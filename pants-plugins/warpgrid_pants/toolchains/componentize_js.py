@@ -35,22 +35,22 @@ from pants.engine.fs import (
     MergeDigests,
     PathGlobs,
     RemovePrefix,
-    Snapshot,
 )
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.toolchains.node import NodeToolProcess, NpmCiRequest, NpmCiResult
 from warpgrid_pants.toolchains.system_tools import ToolchainError, plugin_scripts, process_failure
 from warpgrid_pants.toolchains.wasm_tools import WasmTools
 from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
 
-# Repository paths of the pinned toolchain (package.json + package-lock.json) and its patches.
-TOOLCHAIN_PACKAGE_DIR = "third_party/js/componentize"
-PATCHES_DIR = "patches/componentize-js"
+# Where the pinned toolchain (package.json + package-lock.json) and its patches sit among
+# WarpGrid's contract files (shipped with the plugin, or from the repository: contract.py).
+TOOLCHAIN_PACKAGE_DIR = ITEMS["componentize-js"].canonical
+PATCHES_DIR = f"{ITEMS['patches'].canonical}/componentize-js"
 # The pin name of ComponentizeJS in third_party/upstreams.toml, for patch error messages.
 COMPONENTIZE_JS_PIN = "componentize-js"
 CJS_PACKAGE = "node_modules/@bytecodealliance/componentize-js"
@@ -122,29 +122,19 @@ class ComponentizeJsEngine:
 @rule(desc="Preparing the pinned ComponentizeJS toolchain", level=LogLevel.DEBUG)
 async def prepare_componentize_js_toolchain() -> ComponentizeJsToolchain:
     lockfiles, patches, script = await MultiGet(
-        Get(
-            Snapshot,
-            PathGlobs(
-                [f"{TOOLCHAIN_PACKAGE_DIR}/package.json", f"{TOOLCHAIN_PACKAGE_DIR}/package-lock.json"],
-                glob_match_error_behavior=GlobMatchErrorBehavior.error,
-                description_of_origin="the pinned ComponentizeJS toolchain",
-            ),
-        ),
-        Get(
-            Snapshot,
-            PathGlobs(
-                [f"{PATCHES_DIR}/*.patch"],
-                glob_match_error_behavior=GlobMatchErrorBehavior.error,
-                description_of_origin=f"the ComponentizeJS patch series ({PATCHES_DIR}/)",
-            ),
-        ),
+        Get(ContractFiles, ContractFilesRequest("componentize-js")),
+        Get(ContractFiles, ContractFilesRequest("patches")),
         Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", SCRIPT)),
     )
+    series = tuple(sorted(f for f in patches.files if f.startswith(f"{PATCHES_DIR}/")))
+    if not series:
+        raise ToolchainError(f"No ComponentizeJS patch series in {patches.source} ({PATCHES_DIR}/*.patch)")
     if len(lockfiles.files) != 2:
         raise ToolchainError(
-            f"{TOOLCHAIN_PACKAGE_DIR}/ must hold package.json and package-lock.json, found "
+            f"{lockfiles.source} must hold package.json and package-lock.json, found "
             f"{list(lockfiles.files)}"
         )
+    series_digest = await Get(Digest, DigestSubset(patches.digest, PathGlobs(series)))
     installed = await Get(
         NpmCiResult,
         NpmCiRequest(
@@ -166,7 +156,8 @@ async def prepare_componentize_js_toolchain() -> ComponentizeJsToolchain:
         ApplyPatchSeriesRequest(
             upstream=COMPONENTIZE_JS_PIN,
             tree=unpatched,
-            patches=tuple(sorted(patches.files)),  # NNNN-name.patch: file name order
+            patches=series,  # NNNN-name.patch: file name order
+            patches_digest=series_digest,
         ),
     )
     patched_package = await Get(Digest, AddPrefix(patched.digest, CJS_PACKAGE))

@@ -32,7 +32,9 @@ SYSROOT = Address("third_party/wasi-libc", target_name="sysroot")
 OFFLINE_ENV = "WARPGRID_TEST_UPSTREAMS_OFFLINE_DIR"
 
 
-def repo_files(roots: Iterable[str] = ("third_party/upstreams.toml", "wit", "patches/wasi-libc")) -> dict[str, bytes]:
+def repo_files(
+    roots: Iterable[str] = ("third_party/upstreams.toml", "wit", "patches/wasi-libc", "src/c/warpgrid/include")
+) -> dict[str, bytes]:
     """The repository files a real build needs, keyed by repo-relative path."""
     files: dict[str, bytes] = {}
     for root in roots:

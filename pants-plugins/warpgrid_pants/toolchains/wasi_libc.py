@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Optional
 
 from pants.core.goals.package import (
     BuiltPackage,
@@ -23,7 +24,7 @@ from pants.core.goals.package import (
     PackageFieldSet,
 )
 from pants.core.util_rules.system_binaries import BashBinary
-from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.fs import (
     AddPrefix,
     CreateDigest,
@@ -47,6 +48,7 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.target_types import (
     PatchesField,
     UpstreamPinField,
@@ -89,7 +91,7 @@ class WasiLibcSysrootFieldSet(PackageFieldSet):
 class WasiLibcSysroot:
     """A built sysroot, rooted at the digest root: include/, lib/<triple>/, share/<triple>/."""
 
-    address: Address
+    label: str  # the target that built it, or WarpGrid's built-in sysroot
     digest: Digest
     triple: str  # the multiarch directory under lib/, e.g. wasm32-wasi
     # The WarpGrid opt-in link switches libc defines (`__warpgrid_shims`, `__warpgrid_shim_dns`,
@@ -141,7 +143,7 @@ def _tail(data: bytes, lines: int = 60) -> str:
     return "\n".join(data.decode(errors="replace").rstrip().splitlines()[-lines:])
 
 
-async def _checked_sysroot(address: Address, output_digest: Digest) -> WasiLibcSysroot:
+async def _checked_sysroot(address: str, output_digest: Digest) -> WasiLibcSysroot:
     digest = await Get(Digest, RemovePrefix(output_digest, OUT_DIR))
     snapshot = await Get(Snapshot, Digest, digest)
     libcs = [f for f in snapshot.files if f.startswith("lib/") and f.endswith("/libc.a")]
@@ -175,8 +177,26 @@ async def _checked_sysroot(address: Address, output_digest: Digest) -> WasiLibcS
 
 
 @dataclass(frozen=True)
+class SysrootBuildRequest:
+    """Build wasi-libc from a pin plus a patch series (paths, read from `patches_digest` when
+    given, else from the build root)."""
+
+    label: str
+    upstream: str
+    patches: tuple[str, ...]
+    patches_digest: Optional[Digest]
+    thread_model: str
+
+
+# The sysroot a c_component gets when it names none: the `wasi-libc` pin plus WarpGrid's own
+# series (`patches/wasi-libc/*.patch` among the contract files: contract.py).
+BUILTIN_SYSROOT_LABEL = "WarpGrid's built-in wasi-libc sysroot"
+BUILTIN_UPSTREAM = "wasi-libc"
+
+
+@dataclass(frozen=True)
 class WasiLibcSysrootRequest:
-    """The sysroot a dependency-style field (e.g. `c_component.sysroot`) names."""
+    """The sysroot a dependency-style field (e.g. `c_component.sysroot`) names; unset: built-in."""
 
     field: SpecialCasedDependencies
 
@@ -184,6 +204,20 @@ class WasiLibcSysrootRequest:
 @rule(desc="Resolving a sysroot", level=LogLevel.DEBUG)
 async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
     field = request.field
+    if not field.value:
+        patches = await Get(ContractFiles, ContractFilesRequest("patches"))
+        prefix = f"{ITEMS['patches'].canonical}/{BUILTIN_UPSTREAM}/"
+        series = tuple(sorted(f for f in patches.files if f.startswith(prefix)))
+        return await Get(
+            WasiLibcSysroot,
+            SysrootBuildRequest(
+                BUILTIN_SYSROOT_LABEL,
+                BUILTIN_UPSTREAM,
+                series,
+                await Get(Digest, DigestSubset(patches.digest, PathGlobs(series))),
+                WasiLibcThreadModelField.default,
+            ),
+        )
     addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
     targets = await Get(Targets, Addresses, addresses)
     if len(targets) != 1 or not WasiLibcSysrootFieldSet.is_applicable(targets[0]):
@@ -197,21 +231,34 @@ async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
     )
 
 
+@rule(desc="Resolving a wasi_libc_sysroot target", level=LogLevel.DEBUG)
+async def sysroot_from_target(field_set: WasiLibcSysrootFieldSet) -> WasiLibcSysroot:
+    series = await Get(PatchSeries, PatchSeriesRequest(field_set.patches))
+    return await Get(
+        WasiLibcSysroot,
+        SysrootBuildRequest(
+            str(field_set.address),
+            field_set.upstream.value,
+            series.paths,
+            None,
+            field_set.thread_model.value or WasiLibcThreadModelField.default,
+        ),
+    )
+
+
 @rule(desc="Building a wasi-libc sysroot", level=LogLevel.DEBUG)
-async def build_wasi_libc_sysroot(
-    field_set: WasiLibcSysrootFieldSet, bash: BashBinary
-) -> WasiLibcSysroot:
-    upstream = field_set.upstream.value
-    extracted, series, tools, script = await MultiGet(
+async def build_wasi_libc_sysroot(request: SysrootBuildRequest, bash: BashBinary) -> WasiLibcSysroot:
+    upstream = request.upstream
+    extracted, tools, script = await MultiGet(
         Get(ExtractedUpstream, ExtractUpstreamRequest(upstream)),
-        Get(PatchSeries, PatchSeriesRequest(field_set.patches)),
         Get(MakeBuildTools),
         Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUILD_SCRIPT)),
     )
     tree = extracted.digest
-    if series.paths:
+    if request.patches:
         patched = await Get(
-            PatchedTree, ApplyPatchSeriesRequest(upstream, extracted.digest, series.paths)
+            PatchedTree,
+            ApplyPatchSeriesRequest(upstream, extracted.digest, request.patches, request.patches_digest),
         )
         tree = patched.digest
     src = await Get(Digest, AddPrefix(tree, SRC_DIR))
@@ -226,11 +273,11 @@ async def build_wasi_libc_sysroot(
             "AR": tools.ar,
             "NM": tools.nm,
             "JOBS": str(BUILD_JOBS),
-            "THREAD_MODEL": field_set.thread_model.value or "single",
+            "THREAD_MODEL": request.thread_model,
             "HOME": "{chroot}/.home",
             # Informational (the tree digest already keys the build): shows up in the sandbox.
             "WARPGRID_UPSTREAM": f"{pin.name} {pin.version} sha256:{pin.sha256}",
-            "WARPGRID_PATCHES": " ".join(os.path.basename(p) for p in series.paths),
+            "WARPGRID_PATCHES": " ".join(os.path.basename(p) for p in request.patches),
         }
     )
     result = await Get(
@@ -238,8 +285,8 @@ async def build_wasi_libc_sysroot(
         Process(
             argv=(bash.path, BUILD_SCRIPT),
             description=(
-                f"Build wasi-libc {pin.version} with {len(series.paths)} patches "
-                f"({field_set.address})"
+                f"Build wasi-libc {pin.version} with {len(request.patches)} patches "
+                f"({request.label})"
             ),
             level=LogLevel.INFO,
             input_digest=input_digest,
@@ -254,11 +301,11 @@ async def build_wasi_libc_sysroot(
     )
     if result.exit_code != 0:
         raise WasiLibcBuildError(
-            f"{field_set.address}: building wasi-libc {pin.version} failed (exit "
+            f"{request.label}: building wasi-libc {pin.version} failed (exit "
             f"{result.exit_code}).\n--- stdout (tail) ---\n{_tail(result.stdout)}\n"
             f"--- stderr (tail) ---\n{_tail(result.stderr)}"
         )
-    return await _checked_sysroot(field_set.address, result.output_digest)
+    return await _checked_sysroot(request.label, result.output_digest)
 
 
 @rule(desc="Packaging a wasi-libc sysroot", level=LogLevel.DEBUG)

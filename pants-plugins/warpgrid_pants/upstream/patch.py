@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, MergeDigests, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.internals.selectors import Get, MultiGet
@@ -38,7 +39,10 @@ class PatchApplyError(Exception):
 class ApplyPatchSeriesRequest:
     upstream: str  # the pin name, for messages
     tree: Digest  # the upstream tree (strip_prefix already removed)
-    patches: tuple[str, ...]  # repo-relative paths, applied in this order
+    patches: tuple[str, ...]  # paths, applied in this order
+    # Where the patch files are: None reads `patches` from the build root; a digest holding them
+    # at those paths serves series that do not live in the repository (shipped with the plugin).
+    patches_digest: Optional[Digest] = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,9 @@ async def apply_patch_series(request: ApplyPatchSeriesRequest) -> PatchedTree:
                 glob_match_error_behavior=GlobMatchErrorBehavior.error,
                 description_of_origin=f"the `{request.upstream}` patch series",
             ),
-        ),
+        )
+        if request.patches_digest is None
+        else Get(Snapshot, Digest, request.patches_digest),
         Get(Digest, AddPrefix(request.tree, _TREE)),
     )
     input_digest = await Get(Digest, MergeDigests([script, patches.digest, tree]))

@@ -21,6 +21,7 @@ from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 from pants.option.global_options import GlobMatchErrorBehavior
 
+from warpgrid_pants.contract import has_package_data, read_package_data
 from warpgrid_pants.upstream.subsystem import UpstreamsSubsystem
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -200,6 +201,10 @@ def parse_upstream_pins(content: str, path: str) -> UpstreamPins:
     return UpstreamPins(path=path, pins=tuple(pins))
 
 
+# Where the installed plugin carries its pins (package data, see warpgrid_pants/contract.py).
+BUNDLED_PINS = "third_party/upstreams.toml"
+
+
 @dataclass(frozen=True)
 class UpstreamPinRequest:
     name: str
@@ -208,6 +213,13 @@ class UpstreamPinRequest:
 @rule(desc="Reading upstream pins")
 async def read_upstream_pins(subsystem: UpstreamsSubsystem) -> UpstreamPins:
     path = subsystem.pins_file
+    if path is None and not has_package_data():
+        path = BUNDLED_PINS  # a source checkout: the WarpGrid repository's own pins
+    if path is None:
+        (shipped,) = read_package_data(
+            BUNDLED_PINS, what="upstream pins", option="[warpgrid-upstreams].pins_file"
+        )
+        return parse_upstream_pins(shipped.content.decode("utf-8"), f"warpgrid-pants:{BUNDLED_PINS}")
     contents = await Get(
         DigestContents,
         PathGlobs(

@@ -14,8 +14,12 @@ class UpstreamsSubsystem(Subsystem):
     )
 
     pins_file = StrOption(
-        default="third_party/upstreams.toml",
-        help="The TOML file (relative to the build root) holding every upstream pin.",
+        default=None,
+        help=(
+            "The TOML file (relative to the build root) holding every upstream pin. Unset: the "
+            "pins shipped inside the installed warpgrid-pants (the versions this release was "
+            "tested with); from a source checkout of the plugin, `third_party/upstreams.toml`."
+        ),
     )
     offline_dir = StrOption(
         default="",

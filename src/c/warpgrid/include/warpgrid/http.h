@@ -9,8 +9,8 @@
  *   tuple<string, string>     16 bytes
  *   response record           { status: u16 @0, headers @4, body @12 }, 20 bytes
  */
-#ifndef WARPGRID_HTTP_HANDLER_H
-#define WARPGRID_HTTP_HANDLER_H
+#ifndef WARPGRID_HTTP_H
+#define WARPGRID_HTTP_H
 
 #include <stdint.h>
 #include <stdlib.h>
