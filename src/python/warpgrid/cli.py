@@ -14,10 +14,12 @@ import threading
 from pathlib import Path
 
 from warpgrid.config import ConfigError, WarpConfig, load_config, parse_listen
-from warpgrid.engine import LoadedComponent, WarpGridEngine
+from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError
+from warpgrid.hostsignals import handling
 from warpgrid.http.server import ListenError
-from warpgrid.shims import SHIM_CLASSES
+from warpgrid.loaded import LoadedComponent
+from warpgrid.shims import BY_NAME
 from warpgrid.shims.signals import HOST_SIGNALS
 
 EXIT_CONFIG = 2
@@ -135,14 +137,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             queued = engine.deliver_signal(HOST_SIGNALS[signum])
             log.info("%s -> %s (queued by %d instance(s))", signal.Signals(signum).name, HOST_SIGNALS[signum], queued)
 
-        previous = {s: signal.signal(s, on_signal) for s in HOST_SIGNALS}
-        try:
+        with handling(HOST_SIGNALS, on_signal):
             worker.start()
             while worker.is_alive():
                 worker.join(0.1)
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
         if "error" in outcome:
             raise outcome["error"]  # type: ignore[misc]
         return int(outcome["code"])  # type: ignore[call-overload]
@@ -178,7 +176,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     enabled = set(config.shims.enabled())
     for name in needed:
         state = "enabled" if name in enabled else f"DISABLED: set {name} = true under [shims]"
-        print(f"  {name} ({SHIM_CLASSES[name][0]}): {state}")
+        print(f"  {name} ({BY_NAME[name].interface}): {state}")
     kind = [k for k, iface in (("http", "warpgrid:shim/http-handler"), ("cli", "wasi:cli/run")) if any(e.startswith(iface) for e in loaded.exports)]
     print("runs with: " + (", ".join({"http": "warpgrid serve", "cli": "warpgrid run"}[k] for k in kind) or "nothing (no known export)"))
     missing = [n for n in needed if n not in enabled]

@@ -13,8 +13,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator
 
+from warpgrid.shims import SHIMS
 from warpgrid.shims.database.config import DatabaseConfig
 
 REGISTRY_SUFFIX = ".warp.local"
@@ -28,17 +29,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
-class ShimsConfig(_Section):
-    """Which shims are linked. A disabled shim is never imported into the linker."""
-
-    filesystem: bool = True
-    dns: bool = True
-    signals: bool = True
-    database_proxy: bool = False
-    threading: bool = True
-
+class _ShimSwitches(_Section):
     def enabled(self) -> list[str]:
         return [name for name, on in self.model_dump().items() if on]
+
+
+# [shims]: one boolean per registered shim (warpgrid.shims.SHIMS), in registry order. A
+# disabled shim is never imported into the linker.
+ShimsConfig = create_model(
+    "ShimsConfig",
+    __base__=_ShimSwitches,
+    __doc__="Which shims are linked.",
+    **{spec.name: (bool, spec.default) for spec in SHIMS},
+)
 
 
 def _check_ip(value: str) -> str:
@@ -47,6 +50,16 @@ def _check_ip(value: str) -> str:
     except ValueError:
         raise ValueError(f"expected an IPv4 or IPv6 address, got {value!r}") from None
     return value
+
+
+def _name_table(value: dict[str, list[str]], what: str) -> dict[str, list[str]]:
+    """Names -> non-empty lists of IP addresses, with names lowercased."""
+    for name, addrs in value.items():
+        if not addrs:
+            raise ValueError(f"{what} {name!r} needs at least one address")
+        for a in addrs:
+            _check_ip(a)
+    return {k.lower(): v for k, v in value.items()}
 
 
 class DnsConfig(_Section):
@@ -64,27 +77,18 @@ class DnsConfig(_Section):
     @field_validator("registry")
     @classmethod
     def _registry_names(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, addrs in value.items():
+        for name in value:
             labels = name.lower().removesuffix(REGISTRY_SUFFIX).split(".")
             if not name.lower().endswith(REGISTRY_SUFFIX) or len(labels) != 2 or not all(labels):
                 raise ValueError(
                     f"registry name {name!r} must look like '<name>.<namespace>{REGISTRY_SUFFIX}'"
                 )
-            if not addrs:
-                raise ValueError(f"registry name {name!r} needs at least one address")
-            for a in addrs:
-                _check_ip(a)
-        return {k.lower(): v for k, v in value.items()}
+        return _name_table(value, "registry name")
 
     @field_validator("hosts")
     @classmethod
     def _hosts_addrs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, addrs in value.items():
-            if not addrs:
-                raise ValueError(f"hosts entry {name!r} needs at least one address")
-            for a in addrs:
-                _check_ip(a)
-        return {k.lower(): v for k, v in value.items()}
+        return _name_table(value, "hosts entry")
 
     @field_validator("nameservers")
     @classmethod
@@ -151,7 +155,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 class WarpConfig(_Section):
     """The whole warp.toml."""
 
-    shims: ShimsConfig = Field(default_factory=ShimsConfig)
+    shims: ShimsConfig = Field(default_factory=ShimsConfig)  # type: ignore[valid-type]
     dns: DnsConfig = Field(default_factory=DnsConfig)
     filesystem: FilesystemConfig = Field(default_factory=FilesystemConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

@@ -12,9 +12,10 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from warpgrid.engine import LoadedComponent, WarpGridEngine
+from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError, classify
-from warpgrid.guest import HttpRequest, HttpResponse
+from warpgrid.http.messages import HttpRequest, HttpResponse
+from warpgrid.loaded import LoadedComponent
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TextIO
 
 from warpgrid.config import parse_listen
-from warpgrid.guest import HttpRequest
+from warpgrid.hostsignals import handling
+from warpgrid.http.messages import HttpRequest
 from warpgrid.http.dispatch import RequestDispatcher
 
 log = logging.getLogger(__name__)
@@ -120,14 +121,12 @@ def serve(dispatcher: RequestDispatcher, listen: str, max_body: int = 8 << 20, o
         dispatcher.engine.deliver_signal("terminate" if signum == signal.SIGTERM else "interrupt")
         stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        print(f"Serving {trigger.url}", file=out, flush=True)
-        while not stop.wait(0.5):
-            pass
+        with handling((signal.SIGTERM, signal.SIGINT), on_signal):
+            print(f"Serving {trigger.url}", file=out, flush=True)
+            while not stop.wait(0.5):
+                pass
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
         trigger.shutdown()
         log.info("stopped; served %d requests, %d faults", dispatcher.stats.served, dispatcher.stats.faults)
     return 0

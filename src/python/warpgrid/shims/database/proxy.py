@@ -64,12 +64,15 @@ class DatabaseProxy:
                 database: str | None = None, pool_size: int | None = None) -> int:
         """Check out a connection for an allowed endpoint; returns a handle for this instance.
 
-        `pool_size` from the guest is advisory: the pool size is the host's (warp.toml).
+        `pool_size` from the guest sets the endpoint pool's size, bounded by the host's
+        (warp.toml) limit; None or 0 keeps the size in force.
         """
         route = self._routes.get((protocol, host.lower(), port, database))
         if route is None:
             route = self._route(protocol, host, port, database)
         ep, pool = route
+        if pool_size and min(pool_size, pool.limit) != pool.size:
+            pool.request_size(pool_size)
         up = pool.checkout()
         try:
             session = PROTOCOLS[ep.protocol].session(up, ep)
