@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from warpgrid.config import ConfigError, WarpConfig, load_config, parse_listen
@@ -18,6 +19,7 @@ from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError
 from warpgrid.hostsignals import handling
 from warpgrid.http.server import ListenError
+from warpgrid.http.workers import default_workers
 from warpgrid.loaded import LoadedComponent
 from warpgrid.shims import BY_NAME
 from warpgrid.shims.signals import HOST_SIGNALS
@@ -48,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    return _exit_code(lambda: args.handler(args))
+
+
+def _exit_code(command: Callable[[], int]) -> int:
+    """Runs a command, turning the host's known failures into messages and exit codes."""
     try:
-        return args.handler(args)
+        return command()
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_CONFIG
@@ -77,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="serve an HTTP component (warpgrid:shim/http-handler)")
     _component_args(srv)
     srv.add_argument("--listen", help="loopback HOST:PORT (overrides [http] listen; port 0 = any free)")
+    srv.add_argument(
+        "--workers", type=int, default=default_workers(),
+        help="worker processes sharing the socket (default: the number of cores, here %(default)s)",
+    )
     srv.set_defaults(handler=cmd_serve)
 
     insp = sub.add_parser("inspect", help="show imports, exports and the shims a component needs")
@@ -147,7 +158,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """One worker serves in this process; more are pre-forked (warpgrid.http.workers) before
+    any wasmtime state exists here, each with its own engine."""
     from warpgrid.http import RequestDispatcher, serve
+    from warpgrid.http.server import listen_socket
+    from warpgrid.http.workers import run_workers
 
     config = _config(args.config)
     listen = args.listen or config.http.listen
@@ -155,9 +170,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         parse_listen(listen)
     except ValueError as e:
         raise ConfigError(f"--listen: {e}") from None
-    with _engine(args, config) as engine:
-        loaded = _load(engine, args.component)
-        return serve(RequestDispatcher(engine, loaded), listen, config.http.max_body_bytes)
+    if args.workers < 1:
+        raise ConfigError(f"--workers: expected 1 or more, got {args.workers}")
+    sock = listen_socket(listen)
+
+    def worker(on_ready: Callable[[str], None] | None = None) -> int:
+        with _engine(args, config) as engine:
+            loaded = _load(engine, args.component)
+            return serve(RequestDispatcher(engine, loaded), sock, config.http.max_body_bytes, on_ready=on_ready)
+
+    if args.workers == 1:
+        return worker()
+    drain = config.limits.request_timeout_ms / 1000 + 1
+    return run_workers(sock, args.workers, lambda ready: _exit_code(lambda: worker(lambda _url: ready())), drain_seconds=drain)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -73,7 +73,7 @@ def test_concurrent_requests_mixed_with_faults(server) -> None:
             assert (status, body) == (200, f"POST {path}\n{path}".encode())
         else:
             assert status in (500, 504)
-    stats = server.server.dispatcher.stats
+    stats = server.dispatcher.stats
     assert (stats.served, stats.faults) == (24, 3)
 
 
@@ -109,3 +109,30 @@ def test_component_needing_a_disabled_shim_gets_502(make_engine, http_guest) -> 
     response = dispatcher.handle(HttpRequest("GET", "/"))
     assert response.status == 502
     assert json.loads(response.body)["kind"] == "instantiate"
+
+
+def test_serve_with_two_workers_answers_and_drains_both(http_guest, tmp_path) -> None:
+    proc = warpgrid_cmd("serve", str(http_guest), "--workers", "2", "--listen", "127.0.0.1:0", "--cache-dir", str(tmp_path))
+    try:
+        line = proc.stdout.readline().strip()
+        match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
+        assert match, line
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda i: request(match.group(1), "GET", f"/w{i}"), range(32)))
+        assert all(r[0] == 200 and r[2] == f"GET /w{i}\n".encode() for i, r in enumerate(results))
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "received SIGTERM: shutting down (2 workers)" in err
+    served = [int(n) for n in re.findall(r"stopped; served (\d+) requests", err)]
+    assert len(served) == 2 and sum(served) == 32, err
+
+
+def test_serve_with_workers_reports_a_worker_that_cannot_start(tmp_path) -> None:
+    proc = warpgrid_cmd("serve", str(tmp_path / "missing.wasm"), "--workers", "2", "--listen", "127.0.0.1:0")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3 and "does not exist" in err
