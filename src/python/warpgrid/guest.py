@@ -7,6 +7,7 @@ forever), so a fault marks it poisoned and the trigger makes a new one.
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from wasmtime import ExitTrap, Store
@@ -113,6 +114,8 @@ class GuestInstance:
     def _call(self, func: Any, timeout_ms: int | None, *args: Any) -> Any:
         ticks = self._default_ticks if timeout_ms is None else self._deadline_ticks(timeout_ms)
         self.store.set_epoch_deadline(ticks)
+        ms = self.default_timeout_ms if timeout_ms is None else timeout_ms
+        self.context.deadline = time.monotonic() + ms / 1000 if ms > 0 else None
         try:
             result = func(self.store, *args)
             if NEEDS_POST_RETURN:

@@ -11,11 +11,11 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from warpgrid.context import context_of
+from warpgrid.context import context_of, expire_deadline
 from warpgrid.shims.base import Shim
 
 from .config import DatabaseConfig, EndpointConfig
-from .errors import DbError
+from .errors import DbError, DeadlinePassed
 from .handles import HandleTable
 from .proxy import DatabaseProxy
 from .upstream import Resolver
@@ -84,14 +84,22 @@ class DatabaseProxyShim(Shim):
             return exc.code
 
     def _send(self, store: Any, conn: int, data: bytes) -> int | str:
+        ctx = context_of(store)
         try:
-            return self.proxy.send(self._handles(store), conn, bytes(data))
+            return self.proxy.send(ctx.state_for(self.name), conn, bytes(data), ctx.deadline)
+        except DeadlinePassed as exc:
+            expire_deadline(store)
+            return exc.code
         except DbError as exc:
             return exc.code
 
     def _recv(self, store: Any, conn: int, max_bytes: int) -> bytes | str:
+        ctx = context_of(store)
         try:
-            return self.proxy.recv(self._handles(store), conn, max_bytes)
+            return self.proxy.recv(ctx.state_for(self.name), conn, max_bytes, ctx.deadline)
+        except DeadlinePassed as exc:
+            expire_deadline(store)
+            return exc.code
         except DbError as exc:
             return exc.code
 

@@ -22,3 +22,7 @@ ProtocolError = _case(
     "Malformed guest bytes (or a broken upstream stream): the upstream connection is discarded.")
 PoolExhausted = _case("PoolExhausted", "pool-exhausted", "Every pooled connection stayed busy past the checkout timeout.")
 Closed = _case("Closed", "closed", "Unknown handle, a handle of another instance, or a finished session.")
+
+
+class DeadlinePassed(Timeout):  # type: ignore[misc, valid-type]
+    """The guest request's deadline ended the wait (WIT `timeout`); the guest is then stopped."""

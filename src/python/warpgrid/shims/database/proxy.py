@@ -12,7 +12,7 @@ import time
 from typing import Callable
 
 from .config import DatabaseConfig, EndpointConfig, SecretError
-from .errors import Closed, ConnectionRefused, DbError, ProtocolError
+from .errors import Closed, ConnectionRefused, DbError, DeadlinePassed, ProtocolError
 from .handles import HandleTable, Lease, new_handle
 from .mysql import MysqlProtocol
 from .pool import Pool, PoolKey, PoolMetrics
@@ -83,8 +83,10 @@ class DatabaseProxy:
         handles.leases[handle] = Lease(session, pool)
         return handle
 
-    def send(self, handles: HandleTable, handle: int, data: bytes) -> int:
+    def send(self, handles: HandleTable, handle: int, data: bytes, deadline: float | None = None) -> int:
         lease = self._lease(handles, handle)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlinePassed("the request deadline passed before the query was sent")
         try:
             lease.session.from_guest(data)
         except DbError as exc:
@@ -92,11 +94,11 @@ class DatabaseProxy:
             raise
         return len(data)
 
-    def recv(self, handles: HandleTable, handle: int, max_bytes: int) -> bytes:
+    def recv(self, handles: HandleTable, handle: int, max_bytes: int, deadline: float | None = None) -> bytes:
         lease = self._lease(handles, handle)
         try:
             # recv(n) allocates n bytes up front: a guest asking for 4 GiB must not get that.
-            return lease.session.to_guest(min(max_bytes, MAX_RECV))
+            return lease.session.to_guest(min(max_bytes, MAX_RECV), deadline)
         except DbError as exc:
             session = lease.session
             orderly_end = isinstance(exc, Closed) and session.ended and not session.up.broken
