@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from warpgrid.config import ConfigError, WarpConfig, load_config, parse_listen
+from warpgrid.config import ConfigError, WarpConfig, display_name, load_config, parse_listen
 from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError
 from warpgrid.hostsignals import handling
@@ -210,7 +210,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    print(f"{args.config}: OK")
+    print(f"{display_name(args.config)}: OK")
     print(f"  shims enabled: {', '.join(config.shims.enabled()) or 'none'}")
     print(f"  dns: {len(config.dns.registry)} registry names, {len(config.dns.hosts)} hosts overrides, ttl {config.dns.ttl_seconds:g}s")
     print(f"  limits: {config.limits.memory_mb} MiB memory, {config.limits.request_timeout_ms} ms request deadline")

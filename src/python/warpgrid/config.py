@@ -9,6 +9,7 @@ to fix the file without reading this code.
 from __future__ import annotations
 
 import ipaddress
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,28 @@ def load_config(path: str | Path) -> WarpConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
-    return parse_config(text, source=str(path))
+    return parse_config(text, source=display_name(path))
+
+
+# The directory the Pants `warpgrid_run` target copies the component and warp.toml into
+# (pants-plugins .../run/warpgrid_run.py `_RUN_DIR`); below it lies the path in the repository.
+_PANTS_RUN_DIR = "__warpgrid_run"
+
+
+def display_name(path: Path) -> str:
+    """How messages name a config file: the user's own path, not a Pants sandbox copy.
+
+    ``WARPGRID_CONFIG_NAME`` wins when set; a path inside a ``warpgrid_run`` sandbox is shown
+    relative to the repository root (``/tmp/pants-sandbox-x/__warpgrid_run/app/warp.toml``
+    -> ``app/warp.toml``)."""
+    override = os.environ.get("WARPGRID_CONFIG_NAME")
+    if override:
+        return override
+    parts = path.parts
+    if _PANTS_RUN_DIR in parts[:-1]:
+        cut = len(parts) - 1 - parts[::-1].index(_PANTS_RUN_DIR)
+        return str(Path(*parts[cut + 1 :]))
+    return str(path)
 
 
 def parse_config(text: str, source: str = "<string>") -> WarpConfig:

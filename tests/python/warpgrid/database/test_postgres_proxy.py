@@ -414,3 +414,24 @@ def test_guest_may_name_an_allowed_endpoint_by_its_address(pg_server, secrets, d
             proxy.connect(handles, "postgres", "127.0.0.2", pg_server.port)
     finally:
         proxy.shutdown(timeout=1)
+
+
+def test_guest_may_name_an_endpoint_configured_by_address_by_its_registry_name(pg_server, secrets, db):
+    """test-apps/c-postgres-client as shipped: the endpoint is 127.0.0.1, the guest's PGHOST is
+    db.production.warp.local, a registry name for 127.0.0.1."""
+    from warpgrid.shims.dns import Resolver
+
+    resolver = Resolver({"db.production.warp.local": ["127.0.0.1"], "other.production.warp.local": ["10.9.9.9"]}, {}, 30)
+    cfg_proxy = db.make_proxy({"app": db.pg_endpoint(pg_server, host="127.0.0.1")})
+    proxy = type(cfg_proxy)(cfg_proxy.config, resolver=resolver.resolve)
+    cfg_proxy.shutdown(timeout=1)
+    try:
+        handles = HandleTable()
+        proxy.close(handles, proxy.connect(handles, "postgres", "db.production.warp.local", pg_server.port))
+        with pytest.raises(ConnectionRefused, match="not an allowed endpoint"):
+            proxy.connect(handles, "postgres", "other.production.warp.local", pg_server.port)
+        with pytest.raises(ConnectionRefused, match="not an allowed endpoint"):
+            proxy.connect(handles, "postgres", "no-such-name.invalid", pg_server.port)
+    finally:
+        proxy.shutdown(timeout=1)
+        resolver.close()

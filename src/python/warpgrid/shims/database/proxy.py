@@ -174,9 +174,12 @@ class DatabaseProxy:
 
     def _endpoint(self, protocol: str, host: str, port: int,
                   database: str | None) -> tuple[str, EndpointConfig, bool]:
-        """The allow-list lookup: the guest names an endpoint's host, or one of its addresses
-        (the patched libc passes the address text when the program connected to a bare IP).
-        The flag says whether the host name matched literally (no DNS involved)."""
+        """The allow-list lookup: the guest names an endpoint's host literally, or the two
+        names meet through DNS (the same resolver the guest's own lookups use): the guest
+        passes an address of the endpoint's name (the patched libc passes the address text
+        when the program connected to a bare IP), or a name (e.g. a registry name such as
+        db.production.warp.local) that resolves to the endpoint's address, or both are names
+        sharing an address. The flag says whether the match was literal (no DNS involved)."""
         candidates = [
             (name, ep) for name, ep in self.config.endpoints.items()
             if ep.protocol == protocol and ep.port == port
@@ -185,9 +188,11 @@ class DatabaseProxy:
         for name, ep in candidates:
             if ep.host.lower() == host.lower():
                 return name, ep, True
-        if _is_ip(host):
-            for name, ep in candidates:
-                if not _is_ip(ep.host) and host in self._addresses(ep.host):
+        through_dns = [(name, ep) for name, ep in candidates if not (_is_ip(ep.host) and _is_ip(host))]
+        if through_dns:
+            guest_addrs = self._addresses(host)
+            for name, ep in through_dns:
+                if guest_addrs & self._addresses(ep.host):
                     return name, ep, False
         log.warning(
             "database-proxy: guest asked for %s://%s:%s/%s, which warp.toml does not allow; "
