@@ -136,3 +136,18 @@ def test_serve_with_workers_reports_a_worker_that_cannot_start(tmp_path) -> None
     proc = warpgrid_cmd("serve", str(tmp_path / "missing.wasm"), "--workers", "2", "--listen", "127.0.0.1:0")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 3 and "does not exist" in err
+
+
+def test_body_over_the_wasmtime_copy_budget_is_a_clear_502(make_engine, http_guest) -> None:
+    """wasmtime 50's C API cannot lift a list<u8> over ~2.6 MiB (hostcall fuel): the request
+    gets a 502 that says so, not a generic trap; a body under the budget round-trips."""
+    from warpgrid.faults import MAX_LIFTED_BYTES
+
+    engine = make_engine("[limits]\nmemory_mb = 64\n")
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    ok = dispatcher.handle(HttpRequest("POST", "/b", [], b"a" * (2 << 20)))
+    assert ok.status == 200 and len(ok.body) == (2 << 20) + len("POST /b\n")
+    too_big = dispatcher.handle(HttpRequest("POST", "/b", [], b"a" * (MAX_LIFTED_BYTES + (256 << 10))))
+    assert too_big.status == 502
+    payload = json.loads(too_big.body)
+    assert payload["kind"] == "too-large" and "boundary" in payload["error"]

@@ -20,6 +20,7 @@ from warpgrid.loaded import LoadedComponent
 log = logging.getLogger(__name__)
 
 REASONS = {500: "guest failed", 502: "guest cannot be instantiated", 504: "guest exceeded the request deadline"}
+KIND_REASONS = {"too-large": "body too large to cross the host/guest boundary"}
 
 
 @dataclass
@@ -63,7 +64,7 @@ class RequestDispatcher:
             "error_id=%s %s %s -> %d (%s): %s",
             fault.error_id, request.method, request.uri, status, fault.kind, fault.detail,
         )
-        body = {"error": REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
+        body = {"error": KIND_REASONS.get(fault.kind) or REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
         return HttpResponse(
             status,
             [("content-type", "application/json"), ("x-warpgrid-error-id", fault.error_id)],
