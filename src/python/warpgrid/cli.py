@@ -177,7 +177,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def worker(on_ready: Callable[[str], None] | None = None) -> int:
         with _engine(args, config) as engine:
             loaded = _load(engine, args.component)
-            return serve(RequestDispatcher(engine, loaded), sock, config.http.max_body_bytes, on_ready=on_ready)
+            dispatcher = RequestDispatcher(engine, loaded, config.http.ready_instances)
+            return serve(dispatcher, sock, config.http.max_body_bytes, on_ready=on_ready)
 
     if args.workers == 1:
         return worker()

@@ -130,6 +130,9 @@ class HttpConfig(_Section):
 
     listen: str = "127.0.0.1:8080"
     max_body_bytes: int = Field(default=8 << 20, ge=0)
+    # Fresh instances made ahead of requests by a background thread (per worker); each is
+    # still used for one request only. 0: instantiate on the request path.
+    ready_instances: int = Field(default=2, ge=0, le=64)
 
     @field_validator("listen")
     @classmethod

@@ -151,3 +151,25 @@ def test_body_over_the_wasmtime_copy_budget_is_a_clear_502(make_engine, http_gue
     assert too_big.status == 502
     payload = json.loads(too_big.body)
     assert payload["kind"] == "too-large" and "boundary" in payload["error"]
+
+
+def test_ready_instances_are_made_ahead_and_each_serves_one_request(make_engine, http_guest) -> None:
+    import time
+
+    engine = make_engine()
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest), ready_instances=2)
+    try:
+        deadline = time.monotonic() + 10
+        while len(engine.live_instances()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ahead = {g.context.instance_id for g in engine.live_instances()}
+        assert len(ahead) == 2  # made before any request
+        assert dispatcher.handle(HttpRequest("GET", "/signals/register")).body == b"registered"
+        # The next request gets another never-used instance: the registration did not leak.
+        assert engine.deliver_signal("terminate") == 0
+        assert dispatcher.handle(HttpRequest("GET", "/signals/poll")).body == b""
+        used = ahead - {g.context.instance_id for g in engine.live_instances()}
+        assert len(used) == 2  # both requests took a ready instance, and it is gone
+    finally:
+        dispatcher.close()
+    assert engine.live_instances() == []

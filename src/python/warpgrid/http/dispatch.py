@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError, classify
 from warpgrid.http.messages import HttpRequest, HttpResponse
+from warpgrid.http.ready import ReadyInstances
 from warpgrid.loaded import LoadedComponent
 
 log = logging.getLogger(__name__)
@@ -38,15 +39,16 @@ class DispatchStats:
 
 
 class RequestDispatcher:
-    def __init__(self, engine: WarpGridEngine, component: LoadedComponent) -> None:
+    def __init__(self, engine: WarpGridEngine, component: LoadedComponent, ready_instances: int = 0) -> None:
         self.engine = engine
         self.component = component
         self.stats = DispatchStats()
+        self.ready = ReadyInstances(engine, component, ready_instances)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Never raises for guest problems: every fault becomes a 5xx with an error id."""
         try:
-            with self.engine.instantiate(self.component) as guest:
+            with self.ready.take() as guest:
                 response = guest.call_handler(request)
         except GuestFault as fault:
             return self._fault_response(request, fault, fault.http_status)
@@ -57,6 +59,10 @@ class RequestDispatcher:
             return self._fault_response(request, classify(e), 500)
         self.stats.count(fault=False)
         return response
+
+    def close(self) -> None:
+        """Drops the instances made ahead that no request took."""
+        self.ready.close()
 
     def _fault_response(self, request: HttpRequest, fault: GuestFault, status: int) -> HttpResponse:
         self.stats.count(fault=True)

@@ -391,5 +391,6 @@ def serve(
                 pass
         finally:
             trigger.shutdown()
+            dispatcher.close()
             log.info("stopped; served %d requests, %d faults", dispatcher.stats.served, dispatcher.stats.faults)
     return 0
