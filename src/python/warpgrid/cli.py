@@ -160,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """One worker serves in this process; more are pre-forked (warpgrid.http.workers) before
     any wasmtime state exists here, each with its own engine."""
-    from warpgrid.http import RequestDispatcher, serve
+    from warpgrid.http import HttpRequest, RequestDispatcher, serve
     from warpgrid.http.server import listen_socket
     from warpgrid.http.workers import run_workers
 
@@ -177,7 +177,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def worker(on_ready: Callable[[str], None] | None = None) -> int:
         with _engine(args, config) as engine:
             loaded = _load(engine, args.component)
-            dispatcher = RequestDispatcher(engine, loaded, config.http.ready_instances)
+            warmup = None
+            if config.http.warmup_request:
+                method, path = config.http.warmup_request.split(" ", 1)
+                warmup = HttpRequest(method, path, [("host", "warmup.invalid")])
+            dispatcher = RequestDispatcher(engine, loaded, config.http.ready_instances, warmup)
             return serve(dispatcher, sock, config.http.max_body_bytes, on_ready=on_ready)
 
     if args.workers == 1:

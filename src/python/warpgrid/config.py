@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,16 @@ class HttpConfig(_Section):
     # Fresh instances made ahead of requests by a background thread (per worker); each is
     # still used for one request only. 0: instantiate on the request path.
     ready_instances: int = Field(default=2, ge=0, le=64)
+    # "METHOD /path" sent to each ready instance before it is queued (none by default): for
+    # components whose first call is much slower than later ones. Pick a side-effect-free route.
+    warmup_request: str = ""
+
+    @field_validator("warmup_request")
+    @classmethod
+    def _warmup(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Z]+ /\S*", value):
+            raise ValueError(f"expected 'METHOD /path' such as 'GET /health', got {value!r}")
+        return value
 
     @field_validator("listen")
     @classmethod

@@ -173,3 +173,18 @@ def test_ready_instances_are_made_ahead_and_each_serves_one_request(make_engine,
     finally:
         dispatcher.close()
     assert engine.live_instances() == []
+
+
+def test_ready_instances_get_the_warmup_request_first(make_engine, http_guest) -> None:
+    import time
+
+    engine = make_engine()
+    warmup = HttpRequest("GET", "/signals/register")
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest), ready_instances=1, warmup=warmup)
+    try:
+        deadline = time.monotonic() + 10
+        while engine.deliver_signal("hangup") == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the ready instance registered its signals: the warm-up ran
+        assert dispatcher.handle(HttpRequest("GET", "/signals/poll")).body.startswith(b"hangup")
+    finally:
+        dispatcher.close()

@@ -116,3 +116,9 @@ def test_errors_name_the_users_file_not_a_pants_sandbox_copy(tmp_path, monkeypat
     monkeypatch.setenv("WARPGRID_CONFIG_NAME", "svc/warp.toml")
     with pytest.raises(ConfigError, match=r"^svc/warp.toml: unknown key"):
         load_config(copy)
+
+
+def test_warmup_request_must_be_method_and_path() -> None:
+    assert parse_config('[http]\nwarmup_request = "GET /health"\n').http.warmup_request == "GET /health"
+    with pytest.raises(ConfigError, match=r"key 'http.warmup_request': expected 'METHOD /path'"):
+        parse_config('[http]\nwarmup_request = "/health"\n')

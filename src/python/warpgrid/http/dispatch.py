@@ -39,11 +39,12 @@ class DispatchStats:
 
 
 class RequestDispatcher:
-    def __init__(self, engine: WarpGridEngine, component: LoadedComponent, ready_instances: int = 0) -> None:
+    def __init__(self, engine: WarpGridEngine, component: LoadedComponent, ready_instances: int = 0,
+                 warmup: HttpRequest | None = None) -> None:
         self.engine = engine
         self.component = component
         self.stats = DispatchStats()
-        self.ready = ReadyInstances(engine, component, ready_instances)
+        self.ready = ReadyInstances(engine, component, ready_instances, warmup)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Never raises for guest problems: every fault becomes a 5xx with an error id."""
