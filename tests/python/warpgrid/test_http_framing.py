@@ -231,3 +231,55 @@ def test_drain_finishes_in_flight_requests_and_closes_idle_connections(make_engi
         connect(trigger)
     idle.close()
     busy.close()
+
+
+def test_connections_over_the_cap_get_503(make_engine, http_guest) -> None:
+    from dataclasses import replace
+
+    engine = make_engine(CONFIG)
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    trigger = HttpTrigger(dispatcher, "127.0.0.1:0", limits=replace(LIMITS, max_connections=2)).start()
+    try:
+        held = [connect(trigger) for _ in range(2)]
+        time.sleep(0.2)  # both accepted and counted
+        with connect(trigger) as extra:  # answered at once, before it sends anything
+            raw = b""
+            while chunk := extra.recv(65536):
+                raw += chunk
+        assert statuses(raw) == [503]
+        for s in held:
+            s.close()
+        time.sleep(0.2)
+        assert statuses(exchange(trigger, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")) == [200]
+    finally:
+        trigger.shutdown(drain_seconds=1)
+
+
+def test_a_request_trickling_in_is_cut_off(make_engine, http_guest) -> None:
+    from dataclasses import replace
+
+    engine = make_engine(CONFIG)
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    trigger = HttpTrigger(dispatcher, "127.0.0.1:0", limits=replace(LIMITS, request_read_seconds=0.5)).start()
+    try:
+        with connect(trigger) as s:
+            raw = b""
+            try:
+                for byte in b"GET / HTTP/1.1\r\nHost: x\r\n":
+                    s.sendall(bytes([byte]))
+                    time.sleep(0.03)  # each byte within the idle timeout, the whole beyond 0.5 s
+                while chunk := s.recv(65536):
+                    raw += chunk
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            while True:  # what the server sent before closing
+                try:
+                    chunk = s.recv(65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                raw += chunk
+        assert statuses(raw) == [408]
+    finally:
+        trigger.shutdown(drain_seconds=1)

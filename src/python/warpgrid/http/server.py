@@ -65,6 +65,11 @@ class ServerLimits:
     # this long, so the drain is bounded; guest calls are bounded by the request deadline.
     idle_timeout_seconds: float = 5.0
     drain_seconds: float = 10.0
+    # A request's head (and body) must arrive within this, however slowly its bytes trickle
+    # in: a per-recv timeout alone lets a client keep a thread with one byte every few seconds.
+    request_read_seconds: float = 30.0
+    # Connections served at once per worker; one more is answered 503 and closed.
+    max_connections: int = 1024
 
 
 def listen_socket(listen: str) -> socket.socket:
@@ -105,6 +110,7 @@ class _Connection:
         self.peer = peer
         self.idle = True  # waiting for the next request's first byte (the drain may close it)
         self.served = 0
+        self.read_by: float | None = None  # time.monotonic() by which the request must be read
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=trigger.limits.max_header_bytes)
 
     def run(self) -> None:
@@ -129,6 +135,7 @@ class _Connection:
             self.idle = True
             if self.trigger.stopping:
                 return
+            self.read_by = None
             event = self._next_event()
             if isinstance(event, h11.ConnectionClosed):
                 return
@@ -154,6 +161,10 @@ class _Connection:
             if event is not h11.NEED_DATA:
                 return event
             data = self.sock.recv(RECV_BYTES)
+            if self.read_by is None:
+                self.read_by = time.monotonic() + self.trigger.limits.request_read_seconds
+            elif time.monotonic() > self.read_by:
+                raise _Refused(408, "the request took too long to arrive")
             if not data and not self.idle:
                 raise ConnectionResetError("closed mid-request")
             h.receive_data(data)
@@ -223,7 +234,7 @@ class _Connection:
             self.h11.send_with_data_passthrough(h11.Data(data=body))
         return head, body
 
-    def _refuse(self, status: int, reason: str) -> None:
+    def _refuse(self, status: int, reason: str, linger: bool = True) -> None:
         """Answers a framing or limit problem and lets the caller close the connection."""
         log.info("client %s: %d %s; closing the connection", self.peer, status, reason)
         if self.h11.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
@@ -232,7 +243,8 @@ class _Connection:
         headers = [("content-type", "text/plain"), ("content-length", str(len(body))), ("connection", "close")]
         try:
             self.sock.sendall(self.h11.send(h11.Response(status_code=status, headers=headers, reason=_reason(status))) + body)
-            _linger(self.sock)
+            if linger:
+                _linger(self.sock)
         except (OSError, h11.LocalProtocolError):
             pass
 
@@ -293,7 +305,13 @@ class HttpTrigger:
         peer = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else str(addr)
         conn = _Connection(self, sock, peer)
         with self._lock:
-            self._connections.add(conn)
+            full = len(self._connections) >= self.limits.max_connections
+            if not full:
+                self._connections.add(conn)
+        if full:  # answered here, without lingering: the accept loop must not wait
+            conn._refuse(503, f"{self.limits.max_connections} connections already open", linger=False)
+            sock.close()
+            return
         threading.Thread(target=conn.run, name=f"warpgrid-conn-{peer}", daemon=True).start()
 
     def _forget(self, conn: _Connection) -> None:
