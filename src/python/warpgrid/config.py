@@ -196,7 +196,7 @@ def load_config(path: str | Path) -> WarpConfig:
 
 
 # The directory the Pants `warpgrid_run` target copies the component and warp.toml into
-# (pants-plugins .../run/warpgrid_run.py `_RUN_DIR`); below it lies the path in the repository.
+# (pants-plugins/warpgrid_pants/run/warpgrid_run.py `_RUN_DIR`); below it lies the path in the repository.
 _PANTS_RUN_DIR = "__warpgrid_run"
 
 
