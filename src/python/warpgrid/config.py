@@ -9,12 +9,15 @@ to fix the file without reading this code.
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator
 
+from warpgrid.shims import SHIMS
 from warpgrid.shims.database.config import DatabaseConfig
 
 REGISTRY_SUFFIX = ".warp.local"
@@ -28,17 +31,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
-class ShimsConfig(_Section):
-    """Which shims are linked. A disabled shim is never imported into the linker."""
-
-    filesystem: bool = True
-    dns: bool = True
-    signals: bool = True
-    database_proxy: bool = False
-    threading: bool = True
-
+class _ShimSwitches(_Section):
     def enabled(self) -> list[str]:
         return [name for name, on in self.model_dump().items() if on]
+
+
+# [shims]: one boolean per registered shim (warpgrid.shims.SHIMS), in registry order. A
+# disabled shim is never imported into the linker.
+ShimsConfig = create_model(
+    "ShimsConfig",
+    __base__=_ShimSwitches,
+    __doc__="Which shims are linked.",
+    **{spec.name: (bool, spec.default) for spec in SHIMS},
+)
 
 
 def _check_ip(value: str) -> str:
@@ -47,6 +52,16 @@ def _check_ip(value: str) -> str:
     except ValueError:
         raise ValueError(f"expected an IPv4 or IPv6 address, got {value!r}") from None
     return value
+
+
+def _name_table(value: dict[str, list[str]], what: str) -> dict[str, list[str]]:
+    """Names -> non-empty lists of IP addresses, with names lowercased."""
+    for name, addrs in value.items():
+        if not addrs:
+            raise ValueError(f"{what} {name!r} needs at least one address")
+        for a in addrs:
+            _check_ip(a)
+    return {k.lower(): v for k, v in value.items()}
 
 
 class DnsConfig(_Section):
@@ -64,27 +79,18 @@ class DnsConfig(_Section):
     @field_validator("registry")
     @classmethod
     def _registry_names(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, addrs in value.items():
+        for name in value:
             labels = name.lower().removesuffix(REGISTRY_SUFFIX).split(".")
             if not name.lower().endswith(REGISTRY_SUFFIX) or len(labels) != 2 or not all(labels):
                 raise ValueError(
                     f"registry name {name!r} must look like '<name>.<namespace>{REGISTRY_SUFFIX}'"
                 )
-            if not addrs:
-                raise ValueError(f"registry name {name!r} needs at least one address")
-            for a in addrs:
-                _check_ip(a)
-        return {k.lower(): v for k, v in value.items()}
+        return _name_table(value, "registry name")
 
     @field_validator("hosts")
     @classmethod
     def _hosts_addrs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, addrs in value.items():
-            if not addrs:
-                raise ValueError(f"hosts entry {name!r} needs at least one address")
-            for a in addrs:
-                _check_ip(a)
-        return {k.lower(): v for k, v in value.items()}
+        return _name_table(value, "hosts entry")
 
     @field_validator("nameservers")
     @classmethod
@@ -125,6 +131,19 @@ class HttpConfig(_Section):
 
     listen: str = "127.0.0.1:8080"
     max_body_bytes: int = Field(default=8 << 20, ge=0)
+    # Fresh instances made ahead of requests by a background thread (per worker); each is
+    # still used for one request only. 0: instantiate on the request path.
+    ready_instances: int = Field(default=2, ge=0, le=64)
+    # "METHOD /path" sent to each ready instance before it is queued (none by default): for
+    # components whose first call is much slower than later ones. Pick a side-effect-free route.
+    warmup_request: str = ""
+
+    @field_validator("warmup_request")
+    @classmethod
+    def _warmup(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Z]+ /\S*", value):
+            raise ValueError(f"expected 'METHOD /path' such as 'GET /health', got {value!r}")
+        return value
 
     @field_validator("listen")
     @classmethod
@@ -151,7 +170,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 class WarpConfig(_Section):
     """The whole warp.toml."""
 
-    shims: ShimsConfig = Field(default_factory=ShimsConfig)
+    shims: ShimsConfig = Field(default_factory=ShimsConfig)  # type: ignore[valid-type]
     dns: DnsConfig = Field(default_factory=DnsConfig)
     filesystem: FilesystemConfig = Field(default_factory=FilesystemConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
@@ -173,7 +192,28 @@ def load_config(path: str | Path) -> WarpConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
-    return parse_config(text, source=str(path))
+    return parse_config(text, source=display_name(path))
+
+
+# The directory the Pants `warpgrid_run` target copies the component and warp.toml into
+# (pants-plugins/warpgrid_pants/run/warpgrid_run.py `_RUN_DIR`); below it lies the path in the repository.
+_PANTS_RUN_DIR = "__warpgrid_run"
+
+
+def display_name(path: Path) -> str:
+    """How messages name a config file: the user's own path, not a Pants sandbox copy.
+
+    ``WARPGRID_CONFIG_NAME`` wins when set; a path inside a ``warpgrid_run`` sandbox is shown
+    relative to the repository root (``/tmp/pants-sandbox-x/__warpgrid_run/app/warp.toml``
+    -> ``app/warp.toml``)."""
+    override = os.environ.get("WARPGRID_CONFIG_NAME")
+    if override:
+        return override
+    parts = path.parts
+    if _PANTS_RUN_DIR in parts[:-1]:
+        cut = len(parts) - 1 - parts[::-1].index(_PANTS_RUN_DIR)
+        return str(Path(*parts[cut + 1 :]))
+    return str(path)
 
 
 def parse_config(text: str, source: str = "<string>") -> WarpConfig:

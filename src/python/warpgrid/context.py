@@ -48,6 +48,9 @@ class InstanceContext:
     deployment: DeploymentStatus
     states: dict[str, Any] = field(default_factory=dict)
     instance_id: int = field(default_factory=lambda: next(_ids))
+    # time.monotonic() by which the current guest call must end (None: no deadline). Blocking
+    # host calls (the database proxy's recv) wait no longer than this.
+    deadline: float | None = None
 
     def state_for(self, shim_name: str) -> Any:
         try:
@@ -58,6 +61,13 @@ class InstanceContext:
     def __bool__(self) -> bool:
         # wasmtime-py drops falsy store data (`if data:`); an instance context is always data.
         return True
+
+
+def expire_deadline(store: Any) -> None:
+    """Makes the guest trap with a deadline fault at its next epoch check, from inside a host
+    call whose wait the request deadline cut short: the guest then answers 504 at once rather
+    than acting on the host call's `timeout` (the epoch may lag the wall clock by a tick)."""
+    ffi.wasmtime_context_set_epoch_deadline(store._context(), 0)
 
 
 def context_of(store: Any) -> InstanceContext:

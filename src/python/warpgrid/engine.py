@@ -13,24 +13,24 @@ import logging
 import math
 import threading
 import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from wasmtime import Config, Engine, Store, WasmtimeError
-from wasmtime.component import Component, ExportIndex, Linker
+from wasmtime.component import Linker
 
 from warpgrid.cache import CompiledCache, default_cache_dir
 from warpgrid.config import WarpConfig
 from warpgrid.context import DeploymentStatus, InstanceContext
-from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError, classify
+from warpgrid.faults import InstantiationError, ShimNotEnabledError, classify
 from warpgrid.guest import GuestInstance
-from warpgrid.shims import SHIM_CLASSES, build_shims, shim_for_import
+from warpgrid.loaded import LoadedComponent
+from warpgrid.shims import SHIMS, build_shims, shim_for_import
 from warpgrid.shims.base import Preopen, Shim
 from warpgrid.wasi_setup import WasiPlan
 
 try:
-    from warpgrid import fastbytes
+    from warpgrid._wasmtime_fast import fastbytes
 except ImportError:
     fastbytes = None
 
@@ -63,36 +63,6 @@ class EpochTicker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=1)
-
-
-@dataclass
-class LoadedComponent:
-    component: Component
-    path: Path
-    sha256: str
-    cache_hit: bool
-    imports: list[str]
-    exports: list[str]
-    _indexes: dict[tuple[str, str], ExportIndex] = field(default_factory=dict, repr=False)
-    # The enabled-shim set this component's imports were last checked against (see _check_shims).
-    _checked_against: frozenset[str] | None = field(default=None, repr=False, compare=False)
-
-    def export_index(self, interface: str, name: str) -> ExportIndex:
-        """Export index of ``interface#name``, looked up once per component."""
-        key = (interface, name)
-        if key not in self._indexes:
-            outer = self.component.get_export_index(interface)
-            inner = self.component.get_export_index(name, outer) if outer else None
-            if inner is None:
-                raise GuestFault(
-                    "bad-export",
-                    f"{self.path.name} does not export {interface}#{name} (exports: {', '.join(self.exports) or 'none'})",
-                )
-            self._indexes[key] = inner
-        return self._indexes[key]
-
-    def needed_shims(self) -> list[str]:
-        return [s for s in (shim_for_import(i) for i in self.imports) if s]
 
 
 class WarpGridEngine:
@@ -143,9 +113,9 @@ class WarpGridEngine:
         log.info("active shims: %s", ", ".join(sorted(active)) or "none")
         for shim in self.shims:
             log.info("  %s (%s): %s", shim.name, shim.interface, shim.describe())
-        for name in SHIM_CLASSES:
-            if name not in active:
-                log.info("  %s: disabled (not linked)", name)
+        for spec in SHIMS:
+            if spec.name not in active:
+                log.info("  %s: disabled (not linked)", spec.name)
 
     @property
     def enabled_shims(self) -> list[str]:
@@ -254,17 +224,18 @@ class WarpGridEngine:
         return plan
 
     def _preopens(self, ctx: InstanceContext) -> list[Preopen]:
-        return [p for shim in self.shims if hasattr(shim, "preopens") for p in shim.preopens(ctx)]
+        return [p for shim in self.shims for p in shim.preopens(ctx)]
 
     def _forget(self, guest: GuestInstance) -> None:
         with self._live_lock:
             self._live.discard(guest)
         # Per-instance state may hold host resources (the database proxy's connections): an
         # instance that ends releases them now rather than at garbage collection.
-        for state in guest.context.states.values():
-            release = getattr(state, "release_all", None)
-            if release is not None:
-                release()
+        states = guest.context.states
+        for shim in self.shims:
+            state = states.get(shim.name)
+            if state is not None:
+                shim.release_instance_state(state)
 
     # -- host-side control -------------------------------------------------------------------
 

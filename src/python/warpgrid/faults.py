@@ -12,8 +12,21 @@ import uuid
 from wasmtime import ExitTrap, WasmtimeError
 
 
+# wasmtime charges a fixed budget ("hostcall fuel", 128 MiB) for the values it lifts between
+# host and guest in one call, and the C API lifts a list<u8> into a 48-byte value per byte: a
+# body of about 2.6 MiB (128 MiB / 48) exhausts it. wasmtime-py 50.0.1's C API has no way to
+# raise the budget (the Rust API's Store::set_hostcall_fuel is not exported); bodies larger
+# than that need the contract to carry them in pieces (streams or chunked host calls).
+HOSTCALL_FUEL = "fuel allocated for hostcalls has been exhausted"
+MAX_LIFTED_BYTES = (128 << 20) // 48
+TOO_LARGE = (
+    f"a body crossing the host/guest boundary exceeded wasmtime's per-call copy budget "
+    f"(hostcall fuel; about {MAX_LIFTED_BYTES / (1 << 20):.1f} MiB for list<u8> in the wasmtime 50 C API)"
+)
+
+
 class GuestFault(Exception):
-    """A guest call failed. ``kind``: timeout | trap | host-error | bad-export."""
+    """A guest call failed. ``kind``: timeout | trap | host-error | bad-export | too-large."""
 
     def __init__(self, kind: str, detail: str) -> None:
         self.kind = kind
@@ -23,7 +36,7 @@ class GuestFault(Exception):
 
     @property
     def http_status(self) -> int:
-        return 504 if self.kind == "timeout" else 500
+        return {"timeout": 504, "too-large": 502}.get(self.kind, 500)
 
 
 class ShimNotEnabledError(Exception):
@@ -42,6 +55,8 @@ def classify(error: BaseException) -> GuestFault:
         first = _trap_line(text)
         if "interrupt" in first:
             return GuestFault("timeout", "request deadline exceeded (epoch interruption)")
+        if HOSTCALL_FUEL in text:
+            return GuestFault("too-large", TOO_LARGE)
         return GuestFault("trap", first)
     return GuestFault("host-error", f"{type(error).__name__}: {error}")
 

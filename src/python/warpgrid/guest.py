@@ -7,8 +7,7 @@ forever), so a fault marks it poisoned and the trigger makes a new one.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from types import SimpleNamespace
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from wasmtime import ExitTrap, Store
@@ -16,9 +15,10 @@ from wasmtime.component import Instance
 
 from warpgrid.context import InstanceContext
 from warpgrid.faults import GuestFault, classify
+from warpgrid.http.messages import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
-    from warpgrid.engine import LoadedComponent
+    from warpgrid.loaded import LoadedComponent
 
 HTTP_HANDLER = "warpgrid:shim/http-handler@0.1.0"
 CLI_RUN = "wasi:cli/run@0.2.12"
@@ -36,28 +36,6 @@ def _post_return_needed() -> bool:
 
 
 NEEDS_POST_RETURN = _post_return_needed()
-
-
-@dataclass
-class HttpRequest:
-    method: str
-    uri: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-
-    def to_wit(self) -> SimpleNamespace:
-        return SimpleNamespace(method=self.method, uri=self.uri, headers=list(self.headers), body=bytes(self.body))
-
-
-@dataclass
-class HttpResponse:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-
-    @classmethod
-    def from_wit(cls, record: Any) -> "HttpResponse":
-        return cls(record.status, [tuple(h) for h in record.headers], bytes(record.body))
 
 
 class GuestInstance:
@@ -136,6 +114,8 @@ class GuestInstance:
     def _call(self, func: Any, timeout_ms: int | None, *args: Any) -> Any:
         ticks = self._default_ticks if timeout_ms is None else self._deadline_ticks(timeout_ms)
         self.store.set_epoch_deadline(ticks)
+        ms = self.default_timeout_ms if timeout_ms is None else timeout_ms
+        self.context.deadline = time.monotonic() + ms / 1000 if ms > 0 else None
         try:
             result = func(self.store, *args)
             if NEEDS_POST_RETURN:

@@ -130,3 +130,16 @@ def test_guest_resolves_through_the_chain_with_rotation(make_engine, cli_guest) 
     ]
     assert lines[3].startswith("dns localhost 127.0.0.1")  # system resolver, IPv4 first
     assert lines[4] == "dns no-such-host.invalid error not-found"
+
+
+def test_database_proxy_resolves_with_the_engine_dns_resolver() -> None:
+    """One resolver per engine: the database shim gets the DNS shim's, not a second chain."""
+    from warpgrid.config import parse_config
+    from warpgrid.shims import build_shims
+
+    shims = {s.name: s for s in build_shims(parse_config("[shims]\ndatabase_proxy = true\n"))}
+    try:
+        assert shims["database_proxy"].proxy.resolver == shims["dns"].resolver.resolve
+    finally:
+        for s in shims.values():
+            s.close()

@@ -1,4 +1,4 @@
-"""warpgrid.fastbytes / warpgrid.typecache against a real component.
+"""warpgrid._wasmtime_fast.fastbytes / typecache against a real component.
 
 The guest is a hand-written core module (below) wrapped into a component with
 the pinned wasm-tools and the project's own wit/shim.wit, so every value
@@ -27,7 +27,7 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import Component, Linker
 from wasmtime.component import _types as component_types
 
-from warpgrid import fastbytes, typecache
+from warpgrid._wasmtime_fast import fastbytes, typecache
 
 HTTP = "warpgrid:shim/http-handler@0.1.0"
 
@@ -251,13 +251,13 @@ def test_layout_mismatch_keeps_stock_conversion_and_warns_once(
     fastbytes.uninstall()
     monkeypatch.setattr(ffi, "WASMTIME_COMPONENT_U8", ctypes.c_uint8(99))
     try:
-        with caplog.at_level(logging.WARNING, logger="warpgrid.fastbytes"):
+        with caplog.at_level(logging.WARNING, logger="warpgrid._wasmtime_fast.fastbytes"):
             status = fastbytes.install()
             again = fastbytes.install()
         assert not status.active and again is status
         assert "WASMTIME_COMPONENT_U8 is 99, expected 2" in status.reason
         assert component_types.ListType.convert_to_c is fastbytes._ORIGINAL_TO_C
-        warnings = [r for r in caplog.records if r.name == "warpgrid.fastbytes"]
+        warnings = [r for r in caplog.records if r.name == "warpgrid._wasmtime_fast.fastbytes"]
         assert len(warnings) == 1 and "byte-at-a-time" in warnings[0].getMessage()
     finally:
         monkeypatch.undo()
@@ -448,11 +448,11 @@ def test_type_cache_stays_off_when_wasmtime_changes_shape(
     monkeypatch.setattr(typecache, "_warned", False)
     monkeypatch.setattr(component_types.RecordType, "fields", lambda self: [])
     try:
-        with caplog.at_level(logging.WARNING, logger="warpgrid.typecache"):
+        with caplog.at_level(logging.WARNING, logger="warpgrid._wasmtime_fast.typecache"):
             assert typecache.install() is False
             assert typecache.install() is False
         assert not typecache.is_installed()
-        messages = [r.getMessage() for r in caplog.records if r.name == "warpgrid.typecache"]
+        messages = [r.getMessage() for r in caplog.records if r.name == "warpgrid._wasmtime_fast.typecache"]
         assert len(messages) == 1 and "RecordType.fields is not a property" in messages[0]
     finally:
         monkeypatch.undo()

@@ -73,7 +73,7 @@ def test_concurrent_requests_mixed_with_faults(server) -> None:
             assert (status, body) == (200, f"POST {path}\n{path}".encode())
         else:
             assert status in (500, 504)
-    stats = server.server.dispatcher.stats
+    stats = server.dispatcher.stats
     assert (stats.served, stats.faults) == (24, 3)
 
 
@@ -109,3 +109,82 @@ def test_component_needing_a_disabled_shim_gets_502(make_engine, http_guest) -> 
     response = dispatcher.handle(HttpRequest("GET", "/"))
     assert response.status == 502
     assert json.loads(response.body)["kind"] == "instantiate"
+
+
+def test_serve_with_two_workers_answers_and_drains_both(http_guest, tmp_path) -> None:
+    proc = warpgrid_cmd("serve", str(http_guest), "--workers", "2", "--listen", "127.0.0.1:0", "--cache-dir", str(tmp_path))
+    try:
+        line = proc.stdout.readline().strip()
+        match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
+        assert match, line
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda i: request(match.group(1), "GET", f"/w{i}"), range(32)))
+        assert all(r[0] == 200 and r[2] == f"GET /w{i}\n".encode() for i, r in enumerate(results))
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "received SIGTERM: shutting down (2 workers)" in err
+    served = [int(n) for n in re.findall(r"stopped; served (\d+) requests", err)]
+    assert len(served) == 2 and sum(served) == 32, err
+
+
+def test_serve_with_workers_reports_a_worker_that_cannot_start(tmp_path) -> None:
+    proc = warpgrid_cmd("serve", str(tmp_path / "missing.wasm"), "--workers", "2", "--listen", "127.0.0.1:0")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3 and "does not exist" in err
+
+
+def test_body_over_the_wasmtime_copy_budget_is_a_clear_502(make_engine, http_guest) -> None:
+    """wasmtime 50's C API cannot lift a list<u8> over ~2.6 MiB (hostcall fuel): the request
+    gets a 502 that says so, not a generic trap; a body under the budget round-trips."""
+    from warpgrid.faults import MAX_LIFTED_BYTES
+
+    engine = make_engine("[limits]\nmemory_mb = 64\n")
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
+    ok = dispatcher.handle(HttpRequest("POST", "/b", [], b"a" * (2 << 20)))
+    assert ok.status == 200 and len(ok.body) == (2 << 20) + len("POST /b\n")
+    too_big = dispatcher.handle(HttpRequest("POST", "/b", [], b"a" * (MAX_LIFTED_BYTES + (256 << 10))))
+    assert too_big.status == 502
+    payload = json.loads(too_big.body)
+    assert payload["kind"] == "too-large" and "boundary" in payload["error"]
+
+
+def test_ready_instances_are_made_ahead_and_each_serves_one_request(make_engine, http_guest) -> None:
+    import time
+
+    engine = make_engine()
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest), ready_instances=2)
+    try:
+        deadline = time.monotonic() + 10
+        while len(engine.live_instances()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ahead = {g.context.instance_id for g in engine.live_instances()}
+        assert len(ahead) == 2  # made before any request
+        assert dispatcher.handle(HttpRequest("GET", "/signals/register")).body == b"registered"
+        # The next request gets another never-used instance: the registration did not leak.
+        assert engine.deliver_signal("terminate") == 0
+        assert dispatcher.handle(HttpRequest("GET", "/signals/poll")).body == b""
+        used = ahead - {g.context.instance_id for g in engine.live_instances()}
+        assert len(used) == 2  # both requests took a ready instance, and it is gone
+    finally:
+        dispatcher.close()
+    assert engine.live_instances() == []
+
+
+def test_ready_instances_get_the_warmup_request_first(make_engine, http_guest) -> None:
+    import time
+
+    engine = make_engine()
+    warmup = HttpRequest("GET", "/signals/register")
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest), ready_instances=1, warmup=warmup)
+    try:
+        deadline = time.monotonic() + 10
+        while engine.deliver_signal("hangup") == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the ready instance registered its signals: the warm-up ran
+        assert dispatcher.handle(HttpRequest("GET", "/signals/poll")).body.startswith(b"hangup")
+    finally:
+        dispatcher.close()

@@ -20,7 +20,7 @@ from guests import guest_component
 
 from warpgrid.config import WarpConfig
 from warpgrid.engine import WarpGridEngine
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 PG_USER, PG_PASSWORD = "appuser", "libc-Secret-9"
 

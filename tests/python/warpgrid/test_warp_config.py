@@ -103,3 +103,22 @@ def test_toml_syntax_error_names_file() -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_errors_name_the_users_file_not_a_pants_sandbox_copy(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("WARPGRID_CONFIG_NAME", raising=False)
+    copy = tmp_path / "pants-sandbox-abc" / "__warpgrid_run" / "test-apps" / "svc" / "warp.toml"
+    copy.parent.mkdir(parents=True)
+    copy.write_text("[shims]\nbogus = true\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(copy)
+    assert str(err.value).startswith("test-apps/svc/warp.toml: unknown key 'shims.bogus'")
+    monkeypatch.setenv("WARPGRID_CONFIG_NAME", "svc/warp.toml")
+    with pytest.raises(ConfigError, match=r"^svc/warp.toml: unknown key"):
+        load_config(copy)
+
+
+def test_warmup_request_must_be_method_and_path() -> None:
+    assert parse_config('[http]\nwarmup_request = "GET /health"\n').http.warmup_request == "GET /health"
+    with pytest.raises(ConfigError, match=r"key 'http.warmup_request': expected 'METHOD /path'"):
+        parse_config('[http]\nwarmup_request = "/health"\n')

@@ -49,8 +49,17 @@ export function toFetchRequest(req: WitRequest, options: ServeOptions = {}): Req
   const headers = new Headers();
   for (const [k, v] of req.headers) headers.append(k, v);
   const hasBody = method !== 'GET' && method !== 'HEAD' && req.body.length > 0;
-  return new Request(origin + uri, { method, headers, body: hasBody ? new Uint8Array(req.body) : undefined });
+  const request = new Request(origin + uri, { method, headers, body: hasBody ? new Uint8Array(req.body) : undefined });
+  // Fetch's text() decodes UTF-8 with replacement (U+FFFD for each invalid sequence), as Node
+  // and browsers do; the engine's own text() throws on invalid bytes instead, which turned a
+  // binary body into a 502. The body stays readable exactly once, as with the original.
+  Object.defineProperty(request, 'text', {
+    value: async () => replacingDecoder.decode(await request.arrayBuffer()),
+  });
+  return request;
 }
+
+const replacingDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
 
 /** Reads a fetch `Response` into the WIT record (all headers, body bytes). */
 export async function fromFetchResponse(res: Response): Promise<WitResponse> {

@@ -12,13 +12,16 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from warpgrid.engine import LoadedComponent, WarpGridEngine
+from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError, classify
-from warpgrid.guest import HttpRequest, HttpResponse
+from warpgrid.http.messages import HttpRequest, HttpResponse
+from warpgrid.http.ready import ReadyInstances
+from warpgrid.loaded import LoadedComponent
 
 log = logging.getLogger(__name__)
 
 REASONS = {500: "guest failed", 502: "guest cannot be instantiated", 504: "guest exceeded the request deadline"}
+KIND_REASONS = {"too-large": "body too large to cross the host/guest boundary"}
 
 
 @dataclass
@@ -36,15 +39,17 @@ class DispatchStats:
 
 
 class RequestDispatcher:
-    def __init__(self, engine: WarpGridEngine, component: LoadedComponent) -> None:
+    def __init__(self, engine: WarpGridEngine, component: LoadedComponent, ready_instances: int = 0,
+                 warmup: HttpRequest | None = None) -> None:
         self.engine = engine
         self.component = component
         self.stats = DispatchStats()
+        self.ready = ReadyInstances(engine, component, ready_instances, warmup)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Never raises for guest problems: every fault becomes a 5xx with an error id."""
         try:
-            with self.engine.instantiate(self.component) as guest:
+            with self.ready.take() as guest:
                 response = guest.call_handler(request)
         except GuestFault as fault:
             return self._fault_response(request, fault, fault.http_status)
@@ -56,13 +61,17 @@ class RequestDispatcher:
         self.stats.count(fault=False)
         return response
 
+    def close(self) -> None:
+        """Drops the instances made ahead that no request took."""
+        self.ready.close()
+
     def _fault_response(self, request: HttpRequest, fault: GuestFault, status: int) -> HttpResponse:
         self.stats.count(fault=True)
         log.error(
             "error_id=%s %s %s -> %d (%s): %s",
             fault.error_id, request.method, request.uri, status, fault.kind, fault.detail,
         )
-        body = {"error": REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
+        body = {"error": KIND_REASONS.get(fault.kind) or REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
         return HttpResponse(
             status,
             [("content-type", "application/json"), ("x-warpgrid-error-id", fault.error_id)],

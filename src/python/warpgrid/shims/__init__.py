@@ -1,12 +1,16 @@
-"""Shim registry: maps each [shims] key to its WIT interface and implementing class.
+"""Shim registry: the one place that names each shim, its WIT interface, its [shims] switch
+and its implementing class.
 
 Classes are imported lazily so a disabled shim (and its dependencies, e.g. database drivers)
-is never imported, let alone linked.
+is never imported, let alone linked. ``ShimsConfig`` (warp.toml's [shims]) is generated from
+this table, and each class gets its ``name``/``interface`` from here.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from warpgrid.shims.base import Shim
@@ -17,33 +21,52 @@ if TYPE_CHECKING:
 PACKAGE = "warpgrid:shim"
 VERSION = "0.1.0"
 
-# [shims] key -> (WIT interface, "module:Class")
-SHIM_CLASSES: dict[str, tuple[str, str]] = {
-    "filesystem": (f"{PACKAGE}/filesystem@{VERSION}", "warpgrid.shims.filesystem:FilesystemShim"),
-    "dns": (f"{PACKAGE}/dns@{VERSION}", "warpgrid.shims.dns:DnsShim"),
-    "signals": (f"{PACKAGE}/signals@{VERSION}", "warpgrid.shims.signals:SignalsShim"),
-    "database_proxy": (
-        f"{PACKAGE}/database-proxy@{VERSION}",
-        "warpgrid.shims.database:DatabaseProxyShim",
-    ),
-    "threading": (f"{PACKAGE}/threading@{VERSION}", "warpgrid.shims.threading_model:ThreadingShim"),
-}
 
-INTERFACE_TO_SHIM: dict[str, str] = {iface: name for name, (iface, _) in SHIM_CLASSES.items()}
+@dataclass(frozen=True)
+class ShimSpec:
+    name: str  # the [shims] key
+    wit: str  # the interface name inside warpgrid:shim
+    target: str  # "module:Class"
+    default: bool  # whether [shims] enables it when the key is absent
+
+    @property
+    def interface(self) -> str:
+        return f"{PACKAGE}/{self.wit}@{VERSION}"
+
+    def load(self) -> type[Shim]:
+        module_name, class_name = self.target.split(":")
+        cls: type[Shim] = getattr(importlib.import_module(module_name), class_name)
+        cls.name, cls.interface = self.name, self.interface
+        return cls
+
+
+# Registry order is build order: a shim may use the ones before it (database_proxy uses dns).
+SHIMS: tuple[ShimSpec, ...] = (
+    ShimSpec("filesystem", "filesystem", "warpgrid.shims.filesystem:FilesystemShim", True),
+    ShimSpec("dns", "dns", "warpgrid.shims.dns:DnsShim", True),
+    ShimSpec("signals", "signals", "warpgrid.shims.signals:SignalsShim", True),
+    ShimSpec("database_proxy", "database-proxy", "warpgrid.shims.database:DatabaseProxyShim", False),
+    ShimSpec("threading", "threading", "warpgrid.shims.threading_model:ThreadingShim", True),
+)
+BY_NAME: Mapping[str, ShimSpec] = {s.name: s for s in SHIMS}
+BY_INTERFACE: Mapping[str, ShimSpec] = {s.interface: s for s in SHIMS}
 
 
 def shim_class(name: str) -> type[Shim]:
-    _, target = SHIM_CLASSES[name]
-    module_name, class_name = target.split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return BY_NAME[name].load()
 
 
 def build_shims(config: "WarpConfig") -> list[Shim]:
     """Host-wide state for every shim enabled in [shims], in registry order."""
     enabled = set(config.shims.enabled())
-    return [shim_class(name).from_config(config) for name in SHIM_CLASSES if name in enabled]
+    built: dict[str, Shim] = {}
+    for spec in SHIMS:
+        if spec.name in enabled:
+            built[spec.name] = spec.load().from_config(config, built)
+    return list(built.values())
 
 
 def shim_for_import(import_name: str) -> str | None:
     """'warpgrid:shim/dns@0.1.0' -> 'dns'; None for imports that are not shims."""
-    return INTERFACE_TO_SHIM.get(import_name)
+    spec = BY_INTERFACE.get(import_name)
+    return spec.name if spec else None

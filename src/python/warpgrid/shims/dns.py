@@ -13,12 +13,14 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
+
+from warpgrid.shims.base import Shim
 
 if TYPE_CHECKING:
     from warpgrid.config import WarpConfig
@@ -98,10 +100,6 @@ class Resolver:
         shift = turn % len(addrs)
         return addrs[shift:] + addrs[:shift]
 
-    def source_of(self, hostname: str) -> str:
-        name = hostname.rstrip(".").lower()
-        return "registry" if name in self.registry else "hosts" if name in self.hosts else "system"
-
     def _system(self, name: str) -> list[str]:
         now = self._clock()
         with self._lock:
@@ -135,15 +133,12 @@ def to_wit(addr: str) -> SimpleNamespace:
     return record
 
 
-class DnsShim:
-    name: ClassVar[str] = "dns"
-    interface: ClassVar[str] = "warpgrid:shim/dns@0.1.0"
-
+class DnsShim(Shim):
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
 
     @classmethod
-    def from_config(cls, config: "WarpConfig") -> "DnsShim":
+    def from_config(cls, config: "WarpConfig", built: Mapping[str, Shim]) -> "DnsShim":
         dns = config.dns
         return cls(Resolver(dns.registry, dns.hosts, dns.ttl_seconds, dns.system_timeout_ms / 1000))
 
@@ -152,9 +147,6 @@ class DnsShim:
             f"name resolution: {len(self.resolver.registry)} registry names (*.warp.local), "
             f"{len(self.resolver.hosts)} hosts overrides, then system DNS (TTL {self.resolver.ttl:g}s)"
         )
-
-    def new_instance_state(self) -> object:
-        return None
 
     def define(self, instance: Any) -> None:
         instance.add_func("resolve", self._resolve)

@@ -20,9 +20,10 @@ import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from warpgrid.shims.base import Preopen, context_of
+from warpgrid.shims.base import Preopen, Shim, context_of
 
 if TYPE_CHECKING:
     from warpgrid.config import DnsConfig, WarpConfig
@@ -126,10 +127,7 @@ def normalize(path: str) -> str | None:
     return norm
 
 
-class FilesystemShim:
-    name: ClassVar[str] = "filesystem"
-    interface: ClassVar[str] = "warpgrid:shim/filesystem@0.1.0"
-
+class FilesystemShim(Shim):
     def __init__(self, tree: VirtualTree, preopens_enabled: bool) -> None:
         self.tree = tree
         self.preopens_enabled = preopens_enabled
@@ -140,7 +138,7 @@ class FilesystemShim:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config: "WarpConfig") -> "FilesystemShim":
+    def from_config(cls, config: "WarpConfig", built: Mapping[str, Shim]) -> "FilesystemShim":
         static = {
             "/dev/null": b"",
             "/etc/resolv.conf": render_resolv_conf(config.dns),
@@ -154,9 +152,6 @@ class FilesystemShim:
         zone = ", /usr/share/zoneinfo/** (tzdata)" if self.tree.zoneinfo else ""
         statics = ", ".join(sorted(self.tree.static))
         return f"virtual files {statics}, /dev/urandom, /proc/self/*{zone}; read-only preopens for unpatched guests"
-
-    def new_instance_state(self) -> object:
-        return None
 
     def define(self, instance: Any) -> None:
         tree = self.tree

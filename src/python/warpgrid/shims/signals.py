@@ -15,9 +15,10 @@ from __future__ import annotations
 import signal as host_signal
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from warpgrid.shims.base import context_of
+from warpgrid.shims.base import Shim, context_of
 
 if TYPE_CHECKING:
     from warpgrid.config import WarpConfig
@@ -77,12 +78,9 @@ def _check(signal: str) -> None:
         raise ValueError(f"unknown signal {signal!r}; expected one of {', '.join(SIGNAL_TYPES)}")
 
 
-class SignalsShim:
-    name: ClassVar[str] = "signals"
-    interface: ClassVar[str] = "warpgrid:shim/signals@0.1.0"
-
+class SignalsShim(Shim):
     @classmethod
-    def from_config(cls, config: "WarpConfig") -> "SignalsShim":
+    def from_config(cls, config: "WarpConfig", built: Mapping[str, Shim]) -> "SignalsShim":
         return cls()
 
     def describe(self) -> str:
@@ -98,6 +96,3 @@ class SignalsShim:
         name = self.name
         instance.add_func("on-signal", lambda store, sig: context_of(store).state_for(name).register(sig))
         instance.add_func("poll-signal", lambda store: context_of(store).state_for(name).poll())
-
-    def close(self) -> None:
-        pass

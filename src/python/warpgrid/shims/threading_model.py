@@ -15,31 +15,23 @@ assumes nothing else runs while it holds control. ``single-threaded`` changes no
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from warpgrid.shims.base import context_of
+from warpgrid.shims.base import Shim, context_of
 
 if TYPE_CHECKING:
     from warpgrid.config import WarpConfig
 
 log = logging.getLogger(__name__)
 
-MODELS = ("single-threaded", "cooperative", "parallel-required")
-
-
-class ThreadingShim:
-    name: ClassVar[str] = "threading"
-    interface: ClassVar[str] = "warpgrid:shim/threading@0.1.0"
-
+class ThreadingShim(Shim):
     @classmethod
-    def from_config(cls, config: "WarpConfig") -> "ThreadingShim":
+    def from_config(cls, config: "WarpConfig", built: Mapping[str, Shim]) -> "ThreadingShim":
         return cls()
 
     def describe(self) -> str:
         return "threading declaration: parallel-required -> warning + status flag; cooperative -> sequential requests"
-
-    def new_instance_state(self) -> object:
-        return None
 
     def define(self, instance: Any) -> None:
         instance.add_func("declare-threading-model", self._declare)
@@ -54,6 +46,3 @@ class ThreadingShim:
             )
             log.warning(message)
             ctx.deployment.warnings.append(message)
-
-    def close(self) -> None:
-        pass

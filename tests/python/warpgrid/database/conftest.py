@@ -16,8 +16,8 @@ import pymysql
 import pytest
 import redis
 
-from warpgrid.shims.database import localservers
-from warpgrid.shims.database.adapter import ProxySocket
+from warpgrid_testing import localservers
+from warpgrid_testing.proxysocket import ProxySocket
 from warpgrid.shims.database.config import DatabaseConfig
 from warpgrid.shims.database.handles import HandleTable
 from warpgrid.shims.database.proxy import DatabaseProxy

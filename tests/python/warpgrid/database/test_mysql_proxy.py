@@ -150,7 +150,7 @@ def test_tls_to_the_server_with_ca_verification(mariadb_server, secrets, db):
                                   "database": "app", "user": db.MY_USER, "password_env": "WG_MY_PW",
                                   "tls": True, "tls_ca_file": str(mariadb_server.extra["ca_file"])}})
     try:
-        from warpgrid.shims.database.adapter import ProxySocket
+        from warpgrid_testing.proxysocket import ProxySocket
 
         sock = ProxySocket.connect(proxy, HandleTable(), "mysql", "localhost", mariadb_server.port)
         conn = pymysql.connect(host="proxied", user="guest", password="", database="app", defer_connect=True)

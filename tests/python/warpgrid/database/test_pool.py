@@ -154,3 +154,18 @@ def test_orphaned_connection_is_closed_and_its_slot_freed(setup):
     assert a.sock.fileno() == -1
     m = pool.metrics()
     assert (m.in_use, m.discarded) == (0, 1)
+
+
+def test_guest_pool_size_is_honoured_up_to_the_host_limit(setup):
+    pool, _, _ = setup  # host limit 2
+    assert pool.request_size(1) == 1
+    a = pool.checkout()
+    with pytest.raises(PoolExhausted):
+        pool.checkout()  # the guest asked for one connection
+    assert pool.request_size(50) == 2  # never above warp.toml's pool_size
+    b = pool.checkout()
+    assert pool.request_size(1) == 1  # shrinking: the surplus connection closes on checkin
+    pool.checkin(b, reusable=True)
+    pool.checkin(a, reusable=True)
+    m = pool.metrics()
+    assert (m.size, m.idle, m.in_use) == (1, 1, 0)

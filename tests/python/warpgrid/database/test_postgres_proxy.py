@@ -46,7 +46,7 @@ def test_md5_login_over_verified_tls(pg_server, secrets, db):
 
 
 def pg_connect_host(proxy, host, port):
-    from warpgrid.shims.database.adapter import ProxySocket
+    from warpgrid_testing.proxysocket import ProxySocket
 
     sock = ProxySocket.connect(proxy, HandleTable(), "postgres", host, port, "app")
     return pg8000.native.Connection("guest", sock=sock)
@@ -220,7 +220,7 @@ def test_malformed_startup_is_protocol_error(pg_proxy, pg_server):
 
 def test_other_database_in_startup_gets_fatal_error(pg_proxy, pg_server):
     sock_handles = HandleTable()
-    from warpgrid.shims.database.adapter import ProxySocket
+    from warpgrid_testing.proxysocket import ProxySocket
 
     sock = ProxySocket.connect(pg_proxy, sock_handles, "postgres", "127.0.0.1", pg_server.port)
     with pytest.raises(pg8000.native.DatabaseError, match="not reachable through this connection"):
@@ -381,7 +381,7 @@ def test_endpoint_host_names_resolve_through_the_dns_shim(pg_server, secrets, db
     cfg = DatabaseConfig.model_validate({"endpoints": {"app": db.pg_endpoint(pg_server, host="pg.prod.warp.local")}})
     proxy = DatabaseProxy(cfg, resolver=resolver)
     try:
-        from warpgrid.shims.database.adapter import ProxySocket
+        from warpgrid_testing.proxysocket import ProxySocket
 
         sock = ProxySocket.connect(proxy, HandleTable(), "postgres", "PG.prod.warp.local", pg_server.port)
         conn = pg8000.native.Connection("guest", sock=sock)
@@ -394,7 +394,7 @@ def test_endpoint_host_names_resolve_through_the_dns_shim(pg_server, secrets, db
 
 
 def test_bad_startup_parameter_is_a_fatal_error_for_the_guest(pg_proxy, pg_server):
-    from warpgrid.shims.database.adapter import ProxySocket
+    from warpgrid_testing.proxysocket import ProxySocket
 
     sock = ProxySocket.connect(pg_proxy, HandleTable(), "postgres", "127.0.0.1", pg_server.port)
     with pytest.raises(pg8000.native.DatabaseError, match="invalid startup parameter"):
@@ -414,3 +414,24 @@ def test_guest_may_name_an_allowed_endpoint_by_its_address(pg_server, secrets, d
             proxy.connect(handles, "postgres", "127.0.0.2", pg_server.port)
     finally:
         proxy.shutdown(timeout=1)
+
+
+def test_guest_may_name_an_endpoint_configured_by_address_by_its_registry_name(pg_server, secrets, db):
+    """test-apps/c-postgres-client as shipped: the endpoint is 127.0.0.1, the guest's PGHOST is
+    db.production.warp.local, a registry name for 127.0.0.1."""
+    from warpgrid.shims.dns import Resolver
+
+    resolver = Resolver({"db.production.warp.local": ["127.0.0.1"], "other.production.warp.local": ["10.9.9.9"]}, {}, 30)
+    cfg_proxy = db.make_proxy({"app": db.pg_endpoint(pg_server, host="127.0.0.1")})
+    proxy = type(cfg_proxy)(cfg_proxy.config, resolver=resolver.resolve)
+    cfg_proxy.shutdown(timeout=1)
+    try:
+        handles = HandleTable()
+        proxy.close(handles, proxy.connect(handles, "postgres", "db.production.warp.local", pg_server.port))
+        with pytest.raises(ConnectionRefused, match="not an allowed endpoint"):
+            proxy.connect(handles, "postgres", "other.production.warp.local", pg_server.port)
+        with pytest.raises(ConnectionRefused, match="not an allowed endpoint"):
+            proxy.connect(handles, "postgres", "no-such-name.invalid", pg_server.port)
+    finally:
+        proxy.shutdown(timeout=1)
+        resolver.close()

@@ -122,3 +122,27 @@ def test_tls_to_the_server_with_ca_verification(redis_server, secrets, db):
         assert proxy.metrics()[0].idle == 1
     finally:
         proxy.shutdown(timeout=1)
+
+
+def test_scripts_are_refused_unless_the_endpoint_allows_them(redis_proxy, redis_server, db):
+    """EVAL could SELECT another db and write there: refused by default, db 0 untouched."""
+    r = db.redis_connect(redis_proxy, HandleTable(), redis_server.port)
+    escape = "redis.call('SELECT', 0); return redis.call('SET', 'escaped', '1')"
+    for call in (lambda: r.eval(escape, 0), lambda: r.fcall("f", 0), lambda: r.script_load("return 1")):
+        with pytest.raises(redis.ResponseError, match="refused.*allow_scripts"):
+            call()
+    assert r.ping() is True  # the session goes on
+    r.close()
+    assert redis.Redis(port=redis_server.port, password=db.REDIS_PASSWORD, db=0).get("escaped") is None
+
+
+def test_allow_scripts_lets_eval_through(redis_server, secrets, db):
+    proxy = db.make_proxy({"cache": {"protocol": "redis", "host": "127.0.0.1", "port": redis_server.port,
+                                     "database": "3", "password_env": "WG_REDIS_PW", "allow_scripts": True}})
+    try:
+        r = db.redis_connect(proxy, HandleTable(), redis_server.port)
+        assert r.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, "scripted", "yes") == b"OK"
+        assert r.get("scripted") == b"yes"
+        r.close()
+    finally:
+        proxy.shutdown(timeout=1)

@@ -95,3 +95,23 @@ def test_shim_resolves_endpoint_names_through_dns_registry(pg_server, secrets, d
         assert "in_use=0 idle=1" in eng.shim("database_proxy").metrics_text()
     finally:
         eng.close()
+
+
+def test_request_deadline_ends_a_database_wait_on_time(engine, guest_component, pg_server):
+    """pg_sleep(10) under a 1 s deadline: the guest's recv returns `timeout` when the deadline
+    passes, and the guest stops with a deadline fault then, not after the query."""
+    import time
+
+    from warpgrid.faults import GuestFault
+
+    loaded = engine.load_component(guest_component)
+    guest = engine.instantiate(loaded, argv=["dbproxy_guest", "127.0.0.1", str(pg_server.port), "app", "SELECT pg_sleep(10)"])
+    started = time.monotonic()
+    with pytest.raises(GuestFault) as fault:
+        guest.run(timeout_ms=1000)
+    elapsed = time.monotonic() - started
+    assert fault.value.kind == "timeout"
+    assert 0.9 < elapsed < 1.5, elapsed
+    guest.close()
+    m = engine.shim("database_proxy").proxy.metrics()[0]
+    assert (m.in_use, m.discarded) == (0, 1)  # the connection with the running query is not pooled

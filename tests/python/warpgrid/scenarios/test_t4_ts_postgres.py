@@ -19,7 +19,7 @@ import pytest
 
 from support import warpgrid_cmd
 
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 COMPONENT = Path("test-apps.ts-http-handler/wasm.wasm")
 PG_USER, PG_PASSWORD = "notes", "t4-Secret-7"

@@ -13,7 +13,7 @@ import pytest
 from warpgrid.config import WarpConfig
 from warpgrid.engine import LoadedComponent, WarpGridEngine
 from warpgrid.guest import HttpRequest, HttpResponse
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 COMPONENT = Path("test-apps.ts-redis-client/wasm.wasm")
 REDIS_PASSWORD = "queue-Secret-5"

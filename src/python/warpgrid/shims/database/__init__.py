@@ -8,12 +8,17 @@ results are returned untagged: the int/bytes on success, the `db-error` string o
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from warpgrid.context import context_of, expire_deadline
+from warpgrid.shims.base import Shim
 
 from .config import DatabaseConfig, EndpointConfig
-from .errors import DbError
+from .errors import DbError, DeadlinePassed
 from .handles import HandleTable
 from .proxy import DatabaseProxy
+from .upstream import Resolver
 
 if TYPE_CHECKING:
     from warpgrid.config import WarpConfig
@@ -23,32 +28,20 @@ __all__ = ["DatabaseProxyShim", "DatabaseProxy", "DatabaseConfig", "EndpointConf
 log = logging.getLogger("warpgrid.database")
 
 
-def _dns_shim(config: Any) -> Any | None:
-    """The DNS shim's resolution chain (registry, hosts overrides, system DNS) when [shims] dns
-    is on, so endpoint host names resolve exactly as the guests' names do."""
-    shims = getattr(config, "shims", None)
-    if not getattr(shims, "dns", False):
-        return None
-    from warpgrid.shims.dns import DnsShim  # only when enabled
-
-    return DnsShim.from_config(config)
-
-
-class DatabaseProxyShim:
-    name: ClassVar[str] = "database_proxy"
-    interface: ClassVar[str] = "warpgrid:shim/database-proxy@0.1.0"
-
-    def __init__(self, proxy: DatabaseProxy, dns: Any | None = None) -> None:
+class DatabaseProxyShim(Shim):
+    def __init__(self, proxy: DatabaseProxy) -> None:
         self.proxy = proxy
-        self._dns = dns  # owned here (closed with the shim) when the DNS shim is enabled
 
     @classmethod
-    def from_config(cls, config: "WarpConfig", resolver: Callable[[str], list[str]] | None = None) -> "DatabaseProxyShim":
-        db = getattr(config, "database", None) or DatabaseConfig()
-        dns = None if resolver else _dns_shim(config)
-        proxy = DatabaseProxy(db, resolver=resolver or (dns.resolver.resolve if dns else None))
+    def from_config(cls, config: "WarpConfig", built: Mapping[str, Shim]) -> "DatabaseProxyShim":
+        """Endpoint host names resolve through the engine's DNS shim when it is enabled (the
+        same registry, hosts overrides, TTL cache and rotation the guests' own names get),
+        else through the system resolver."""
+        dns = built.get("dns")
+        resolver: Resolver | None = dns.resolver.resolve if dns is not None else None  # type: ignore[attr-defined]
+        proxy = DatabaseProxy(config.database, resolver=resolver)
         proxy.start_reaper()
-        return cls(proxy, dns)
+        return cls(proxy)
 
     def describe(self) -> str:
         eps = self.proxy.config.endpoints
@@ -66,10 +59,11 @@ class DatabaseProxyShim:
         instance.add_func("recv", self._recv)
         instance.add_func("close", self._close)
 
+    def release_instance_state(self, state: HandleTable) -> None:
+        state.release_all()
+
     def close(self) -> None:
         self.proxy.shutdown()
-        if self._dns is not None:
-            self._dns.close()
 
     def metrics_text(self) -> str:
         """Pool metrics (in use, idle, waits, errors...) for the CLI and the log."""
@@ -78,28 +72,34 @@ class DatabaseProxyShim:
     # -- host functions: (store, *params) ------------------------------------------------------
 
     def _handles(self, store: Any) -> HandleTable:
-        from warpgrid.context import context_of
-
         return context_of(store).state_for(self.name)
 
     def _connect(self, store: Any, config: Any) -> int | str:
         try:
             return self.proxy.connect(
                 self._handles(store), str(config.protocol), config.host, int(config.port),
-                config.database, getattr(config, "pool-size", None))
+                config.database, getattr(config, "pool-size", None) or None)
         except DbError as exc:
             log.info("database-proxy connect: %s", exc)
             return exc.code
 
     def _send(self, store: Any, conn: int, data: bytes) -> int | str:
+        ctx = context_of(store)
         try:
-            return self.proxy.send(self._handles(store), conn, bytes(data))
+            return self.proxy.send(ctx.state_for(self.name), conn, bytes(data), ctx.deadline)
+        except DeadlinePassed as exc:
+            expire_deadline(store)
+            return exc.code
         except DbError as exc:
             return exc.code
 
     def _recv(self, store: Any, conn: int, max_bytes: int) -> bytes | str:
+        ctx = context_of(store)
         try:
-            return self.proxy.recv(self._handles(store), conn, max_bytes)
+            return self.proxy.recv(ctx.state_for(self.name), conn, max_bytes, ctx.deadline)
+        except DeadlinePassed as exc:
+            expire_deadline(store)
+            return exc.code
         except DbError as exc:
             return exc.code
 

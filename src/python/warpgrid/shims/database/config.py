@@ -55,6 +55,10 @@ class EndpointConfig(BaseModel):
     tls: bool = False
     tls_ca_file: Path | None = None
     tls_verify: bool = True
+    # Redis only: server-side scripts and functions (EVAL, EVALSHA, FCALL, SCRIPT, FUNCTION...)
+    # run with the connection's full rights, including SELECT of another db, so they are
+    # refused unless this is true.
+    allow_scripts: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> "EndpointConfig":
@@ -66,6 +70,8 @@ class EndpointConfig(BaseModel):
             raise ValueError("a postgres endpoint needs `database`")
         if self.protocol == "redis" and self.database is not None and not self.database.isdigit():
             raise ValueError(f"redis `database` is a db number such as \"0\", got {self.database!r}")
+        if self.allow_scripts and self.protocol != "redis":
+            raise ValueError("allow_scripts is a redis endpoint option")
         if self.tls_ca_file is not None and not self.tls:
             raise ValueError("tls_ca_file is set but tls = false; set tls = true or drop tls_ca_file")
         return self

@@ -9,27 +9,20 @@ class DbError(Exception):
     code = "protocol-error"
 
 
-class ConnectionRefused(DbError):
-    """Endpoint not allowed, unreachable, or upstream authentication failed (details go to the log)."""
-
-    code = "connection-refused"
+def _case(name: str, code: str, doc: str) -> type[DbError]:
+    return type(name, (DbError,), {"code": code, "__doc__": doc, "__module__": __name__})
 
 
-class Timeout(DbError):
-    code = "timeout"
+ConnectionRefused = _case(
+    "ConnectionRefused", "connection-refused",
+    "Endpoint not allowed, unreachable, or upstream authentication failed (details go to the log).")
+Timeout = _case("Timeout", "timeout", "The database (or the request deadline) ran out of time.")
+ProtocolError = _case(
+    "ProtocolError", "protocol-error",
+    "Malformed guest bytes (or a broken upstream stream): the upstream connection is discarded.")
+PoolExhausted = _case("PoolExhausted", "pool-exhausted", "Every pooled connection stayed busy past the checkout timeout.")
+Closed = _case("Closed", "closed", "Unknown handle, a handle of another instance, or a finished session.")
 
 
-class ProtocolError(DbError):
-    """Malformed guest bytes (or a broken upstream stream): the upstream connection is discarded."""
-
-    code = "protocol-error"
-
-
-class PoolExhausted(DbError):
-    code = "pool-exhausted"
-
-
-class Closed(DbError):
-    """Unknown handle, a handle of another instance, or a finished session."""
-
-    code = "closed"
+class DeadlinePassed(Timeout):  # type: ignore[misc, valid-type]
+    """The guest request's deadline ended the wait (WIT `timeout`); the guest is then stopped."""

@@ -32,7 +32,6 @@ SECURE_CONNECTION = 0x8000
 MULTI_RESULTS = 0x20000
 PS_MULTI_RESULTS = 0x40000
 PLUGIN_AUTH = 0x80000
-CONNECT_ATTRS = 0x100000
 PLUGIN_AUTH_LENENC = 0x200000
 # What the host negotiates upstream and offers the guest: no compression, no LOCAL INFILE,
 # no DEPRECATE_EOF/SESSION_TRACK (the response tracker expects classic EOF packets), no

@@ -65,6 +65,7 @@ class Pool:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.key = key
+        self.limit = size  # the host's cap (warp.toml); the guest may ask for less
         self.size = size
         self.idle_timeout = idle_timeout
         self.checkout_timeout = checkout_timeout
@@ -124,6 +125,17 @@ class Pool:
                 continue
             return self._create()
 
+    def request_size(self, wanted: int) -> int:
+        """The guest's `pool-size`: honoured up to the host's limit; returns the size in force.
+        Shrinking closes surplus connections as they come back (see `checkin`)."""
+        with self._cond:
+            size = max(1, min(wanted, self.limit))
+            if size != self.size:
+                grew, self.size = size > self.size, size
+                if grew:
+                    self._cond.notify_all()
+            return self.size
+
     def orphan(self, up: Upstream) -> None:
         """Lock-free discard for finalizers (see `_orphans`)."""
         up.close()
@@ -131,7 +143,7 @@ class Pool:
 
     def checkin(self, up: Upstream, reusable: bool) -> None:
         with self._cond:
-            if reusable and not up.broken and not self._closed:
+            if reusable and not up.broken and not self._closed and self._open <= self.size:
                 up.last_used = self._clock()
                 self._idle.append(up)
                 self._cond.notify()

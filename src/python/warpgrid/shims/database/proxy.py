@@ -12,7 +12,7 @@ import time
 from typing import Callable
 
 from .config import DatabaseConfig, EndpointConfig, SecretError
-from .errors import Closed, ConnectionRefused, DbError, ProtocolError
+from .errors import Closed, ConnectionRefused, DbError, DeadlinePassed, ProtocolError
 from .handles import HandleTable, Lease, new_handle
 from .mysql import MysqlProtocol
 from .pool import Pool, PoolKey, PoolMetrics
@@ -64,12 +64,15 @@ class DatabaseProxy:
                 database: str | None = None, pool_size: int | None = None) -> int:
         """Check out a connection for an allowed endpoint; returns a handle for this instance.
 
-        `pool_size` from the guest is advisory: the pool size is the host's (warp.toml).
+        `pool_size` from the guest sets the endpoint pool's size, bounded by the host's
+        (warp.toml) limit; None or 0 keeps the size in force.
         """
         route = self._routes.get((protocol, host.lower(), port, database))
         if route is None:
             route = self._route(protocol, host, port, database)
         ep, pool = route
+        if pool_size and min(pool_size, pool.limit) != pool.size:
+            pool.request_size(pool_size)
         up = pool.checkout()
         try:
             session = PROTOCOLS[ep.protocol].session(up, ep)
@@ -80,8 +83,10 @@ class DatabaseProxy:
         handles.leases[handle] = Lease(session, pool)
         return handle
 
-    def send(self, handles: HandleTable, handle: int, data: bytes) -> int:
+    def send(self, handles: HandleTable, handle: int, data: bytes, deadline: float | None = None) -> int:
         lease = self._lease(handles, handle)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlinePassed("the request deadline passed before the query was sent")
         try:
             lease.session.from_guest(data)
         except DbError as exc:
@@ -89,11 +94,11 @@ class DatabaseProxy:
             raise
         return len(data)
 
-    def recv(self, handles: HandleTable, handle: int, max_bytes: int) -> bytes:
+    def recv(self, handles: HandleTable, handle: int, max_bytes: int, deadline: float | None = None) -> bytes:
         lease = self._lease(handles, handle)
         try:
             # recv(n) allocates n bytes up front: a guest asking for 4 GiB must not get that.
-            return lease.session.to_guest(min(max_bytes, MAX_RECV))
+            return lease.session.to_guest(min(max_bytes, MAX_RECV), deadline)
         except DbError as exc:
             session = lease.session
             orderly_end = isinstance(exc, Closed) and session.ended and not session.up.broken
@@ -169,9 +174,12 @@ class DatabaseProxy:
 
     def _endpoint(self, protocol: str, host: str, port: int,
                   database: str | None) -> tuple[str, EndpointConfig, bool]:
-        """The allow-list lookup: the guest names an endpoint's host, or one of its addresses
-        (the patched libc passes the address text when the program connected to a bare IP).
-        The flag says whether the host name matched literally (no DNS involved)."""
+        """The allow-list lookup: the guest names an endpoint's host literally, or the two
+        names meet through DNS (the same resolver the guest's own lookups use): the guest
+        passes an address of the endpoint's name (the patched libc passes the address text
+        when the program connected to a bare IP), or a name (e.g. a registry name such as
+        db.production.warp.local) that resolves to the endpoint's address, or both are names
+        sharing an address. The flag says whether the match was literal (no DNS involved)."""
         candidates = [
             (name, ep) for name, ep in self.config.endpoints.items()
             if ep.protocol == protocol and ep.port == port
@@ -180,9 +188,11 @@ class DatabaseProxy:
         for name, ep in candidates:
             if ep.host.lower() == host.lower():
                 return name, ep, True
-        if _is_ip(host):
-            for name, ep in candidates:
-                if not _is_ip(ep.host) and host in self._addresses(ep.host):
+        through_dns = [(name, ep) for name, ep in candidates if not (_is_ip(ep.host) and _is_ip(host))]
+        if through_dns:
+            guest_addrs = self._addresses(host)
+            for name, ep in through_dns:
+                if guest_addrs & self._addresses(ep.host):
                     return name, ep, False
         log.warning(
             "database-proxy: guest asked for %s://%s:%s/%s, which warp.toml does not allow; "

@@ -112,10 +112,18 @@ def reset(up: Upstream) -> bool:
     return replies[0] == b"RESET" and not any(isinstance(r, hiredis.ReplyError) for r in replies)
 
 
+# Server-side scripting runs with the connection's full rights (a script may SELECT any db and
+# write there): refused unless the endpoint sets allow_scripts.
+_SCRIPTING = frozenset({
+    b"EVAL", b"EVALSHA", b"EVAL_RO", b"EVALSHA_RO", b"FCALL", b"FCALL_RO", b"SCRIPT", b"FUNCTION",
+})
+
+
 class RedisSession(Session):
     def __init__(self, up: Upstream, ep: EndpointConfig) -> None:
         super().__init__(up)
         self.db = (ep.database or "0").encode()
+        self.allow_scripts = ep.allow_scripts
         self.guest = hiredis.Reader(notEnoughData=_MORE)
         self.replies = hiredis.Reader(notEnoughData=_MORE)
         self.pending = 0  # commands forwarded whose reply has not reached the guest
@@ -158,6 +166,10 @@ class RedisSession(Session):
         if name == b"SELECT":
             self._local_error(idle, f"ERR this connection is bound to db {self.db.decode()} "
                                     "by warp.toml; SELECT of another db is refused")
+            return
+        if name in _SCRIPTING and not self.allow_scripts:
+            self._local_error(idle, f"ERR {name.decode()} is refused: scripts could leave the db warp.toml "
+                                    "binds this connection to; set allow_scripts = true on the endpoint to allow them")
             return
         if name == b"RESET":
             if not idle or not reset(self.up):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import socket
+import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import Closed, Timeout
+from .errors import Closed, DeadlinePassed, Timeout
 from .upstream import OS_TIMEOUTS, Upstream
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ class Session(ABC):
     def finish(self) -> bool:
         """Make the connection clean for the next guest; False means discard it."""
 
-    def to_guest(self, max_bytes: int) -> bytes:
+    def to_guest(self, max_bytes: int, deadline: float | None = None) -> bytes:
+        """Bytes for the guest. ``deadline`` (time.monotonic()) is the guest request's: the
+        wait for the database ends there with Timeout, the session stays usable."""
         if max_bytes <= 0:
             return b""
         out = self.out
@@ -71,6 +74,8 @@ class Session(ABC):
             return chunk
         if self.ended and not self.replies_owed():
             raise Closed("the session has ended")
+        if deadline is not None and not self.up.readable_within(deadline - time.monotonic()):
+            raise DeadlinePassed("the request deadline passed while waiting for the database")
         try:
             data = self.up.sock.recv(max_bytes)
         except OS_TIMEOUTS as exc:

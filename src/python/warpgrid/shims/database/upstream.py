@@ -37,6 +37,16 @@ class Upstream:
         except OSError:
             pass
 
+    def readable_within(self, seconds: float) -> bool:
+        """Whether data (or EOF) arrives within ``seconds``; one poll() call."""
+        sock = self.sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(sock, select.POLLIN)
+        return bool(self._poller.poll(max(0, int(seconds * 1000))))
+
     def looks_alive(self) -> bool:
         """Cheap liveness check: an idle connection must have nothing to read.
 

@@ -10,9 +10,9 @@ import io
 import os
 import socket
 
-from .errors import Closed, DbError, Timeout
-from .handles import HandleTable
-from .proxy import DatabaseProxy
+from warpgrid.shims.database.errors import Closed, DbError, Timeout
+from warpgrid.shims.database.handles import HandleTable
+from warpgrid.shims.database.proxy import DatabaseProxy
 
 
 class _RawProxyIO(io.RawIOBase):

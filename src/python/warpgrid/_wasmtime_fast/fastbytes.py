@@ -44,7 +44,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from warpgrid import typecache
+from warpgrid._wasmtime_fast import typecache
 
 try:  # private modules: a wasmtime-py that moves them must cost speed, not the host
     from wasmtime import _ffi as ffi
@@ -257,7 +257,7 @@ def _wasmtime_version() -> str:
 def install(cache_types: bool = True) -> FastBytesStatus:
     """Switches wasmtime-py's list<u8> conversion to the bulk path (idempotent).
 
-    With `cache_types` (the default) it also turns on `warpgrid.typecache`,
+    With `cache_types` (the default) it also turns on `warpgrid._wasmtime_fast.typecache`,
     which stops wasmtime-py from re-reading type metadata on every call.
     Returns the status; when the layout checks fail the stock conversion stays
     and a single warning names what differed.
