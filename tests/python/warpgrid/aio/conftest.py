@@ -64,3 +64,9 @@ def db_config(pg_server, **over):
            "env": {"WG_DB_HOST": "127.0.0.1", "WG_DB_PORT": str(pg_server.port), "WG_DB_NAME": "app"},
            "database": database, **over}
     return WarpConfig.model_validate(raw)
+
+
+@pytest.fixture
+def make_config(pg_server):
+    """db_config for this session's server: `make_config(**overrides)`."""
+    return lambda **over: db_config(pg_server, **over)

@@ -13,15 +13,14 @@ import time
 
 import pytest
 
-from conftest import db_config
 from warpgrid.guest import HttpRequest
 
 from warpgrid.aio.engine import AsyncWarpGridEngine
 
 
 @pytest.fixture
-def engine(pg_server, tmp_path):
-    eng = AsyncWarpGridEngine(db_config(pg_server), cache_dir=tmp_path / "cache")
+def engine(make_config, tmp_path):
+    eng = AsyncWarpGridEngine(make_config(), cache_dir=tmp_path / "cache")
     yield eng
     eng.close()
 
@@ -75,8 +74,8 @@ def test_session_reset_still_applies(engine, db_http_guest):
     assert response.body == b'"$user", public\n'
 
 
-def test_deadline_holds_while_the_guest_waits_on_the_database(pg_server, db_http_guest, tmp_path):
-    eng = AsyncWarpGridEngine(db_config(pg_server, limits={"request_timeout_ms": 400}), cache_dir=tmp_path / "c")
+def test_deadline_holds_while_the_guest_waits_on_the_database(make_config, db_http_guest, tmp_path):
+    eng = AsyncWarpGridEngine(make_config(limits={"request_timeout_ms": 400}), cache_dir=tmp_path / "c")
     try:
         loaded = eng.load_component(db_http_guest)
 
@@ -115,8 +114,8 @@ def test_a_trapping_guest_never_takes_the_worker_down(engine, db_http_guest):
     assert run(engine.handle(loaded, sql("SELECT now() = statement_timestamp()"))).body == b"t\n"
 
 
-def test_recv_timeout_answers_the_wit_timeout_error(pg_server, db_http_guest, tmp_path):
-    eng = AsyncWarpGridEngine(db_config(pg_server, database={"recv_timeout": 0.3}), cache_dir=tmp_path / "c")
+def test_recv_timeout_answers_the_wit_timeout_error(make_config, db_http_guest, tmp_path):
+    eng = AsyncWarpGridEngine(make_config(database={"recv_timeout": 0.3}), cache_dir=tmp_path / "c")
     try:
         loaded = eng.load_component(db_http_guest)
         response = run(eng.handle(loaded, get("/sleep/2000")))
@@ -125,8 +124,8 @@ def test_recv_timeout_answers_the_wit_timeout_error(pg_server, db_http_guest, tm
         eng.close()
 
 
-def test_pool_exhaustion_waits_without_blocking_other_guests(pg_server, db_http_guest, tmp_path):
-    eng = AsyncWarpGridEngine(db_config(pg_server, database={"pool_size": 2, "checkout_timeout": 0.2}),
+def test_pool_exhaustion_waits_without_blocking_other_guests(make_config, db_http_guest, tmp_path):
+    eng = AsyncWarpGridEngine(make_config(database={"pool_size": 2, "checkout_timeout": 0.2}),
                               cache_dir=tmp_path / "c")
     try:
         loaded = eng.load_component(db_http_guest)
