@@ -225,13 +225,20 @@ def add_func_async(linker_instance: Any, name: str, start: StartFn,
     from wasmtime import StoreContext
     from wasmtime.component._types import FuncType
 
+    # The import's type, read once: wasmtime-py re-reads the whole type tree over the FFI per
+    # call otherwise. The value types are self-owned copies, valid after the call. Host
+    # functions here serve one versioned WIT interface, so every caller shares the type.
+    types: list[Any] = []
+
     def trampoline(_env: Any, ctx: Any, ty_raw: Any, args: Any, nargs: int, results: Any,
                    nresults: int, err_ret: Any, cont: Any) -> None:
         store = StoreContext(ctx)
         try:
-            fty = FuncType._from_ptr(ty_raw, owner=store)
-            result_ty = fty.result
-            pyargs = [ty.convert_from_c(args[i]) for (_, ty), i in zip(fty.params, range(nargs))]
+            if not types:
+                fty = FuncType._from_ptr(ty_raw, owner=store)
+                types.extend(([ty for _, ty in fty.params], fty.result))
+            param_tys, result_ty = types
+            pyargs = [ty.convert_from_c(args[i]) for ty, i in zip(param_tys, range(nargs))]
             continuation = start(store, *pyargs)
         except BaseException as exc:  # noqa: BLE001 - must not unwind into Rust
             on_error(exc)

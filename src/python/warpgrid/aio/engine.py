@@ -24,6 +24,7 @@ from typing import Any, Optional
 from wasmtime import Config, Engine, Store, WasmtimeError
 from wasmtime.component import Linker
 
+from warpgrid import fastbytes
 from warpgrid.cache import CompiledCache, default_cache_dir
 from warpgrid.config import WarpConfig
 from warpgrid.context import DeploymentStatus, InstanceContext
@@ -47,6 +48,7 @@ class AsyncWarpGridEngine:
                  use_cache: bool = True, pooling_instances: int = 0, blocking_workers: int = 4,
                  max_in_flight: int = 256) -> None:
         self.config = config or WarpConfig()
+        fastbytes.install()  # bulk list<u8> conversion + type caching, as the threaded engine
         wasm_config = Config()
         wasm_config.epoch_interruption = True
         capi.enable_component_model_async(wasm_config)
