@@ -16,7 +16,8 @@ Prints a table and, last, `RESULT {json}`.
 
 Usage: python benchmarks/async_dbproxy.py [--component dist/tests.guests.aio/db_http.wasm]
        [--concurrency 64] [--seconds 15] [--warmup 3] [--pool 48] [--sleep-ms 50]
-(`./pants package tests/guests/aio:db_http` builds the component.) Hosts: threaded, async,\nasync-pooling (the async host with `--pooling 256`); pick with --hosts.
+(`./pants package tests/guests/aio:db_http` builds the component.) Hosts: threaded, async,
+async-pooling (the async host with `--pooling 256`); pick with --hosts.
 """
 
 from __future__ import annotations
