@@ -55,24 +55,36 @@ HOSTS = {
 # -- load generator (runs in its own process) ------------------------------------------------------
 
 async def _client(port: int, path: str, stop_at: float, record_from: float, latencies: list, errors: list) -> None:
+    """One keep-alive connection sending `path` back to back; a refused or reset connection
+    counts as an error and is reopened (the threaded host's listen backlog is small)."""
     request = f"GET {path} HTTP/1.1\r\nhost: bench\r\n\r\n".encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.monotonic() < stop_at:
-            started = time.monotonic()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
-            ended = time.monotonic()
-            if started >= record_from and ended <= stop_at:
-                (latencies if status == 200 else errors).append(ended - started)
-    finally:
-        writer.close()
+    while time.monotonic() < stop_at:
+        started = time.monotonic()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            errors.append(time.monotonic() - started)
+            await asyncio.sleep(0.05)
+            continue
+        try:
+            while time.monotonic() < stop_at:
+                started = time.monotonic()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                await reader.readexactly(length)
+                ended = time.monotonic()
+                if started >= record_from and ended <= stop_at:
+                    (latencies if status == 200 else errors).append(ended - started)
+        except (OSError, asyncio.IncompleteReadError):
+            if started >= record_from:
+                errors.append(time.monotonic() - started)
+        finally:
+            writer.close()
 
 
 def _load(port: int, path: str, concurrency: int, warmup: float, seconds: float, out) -> None:
