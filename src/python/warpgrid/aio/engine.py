@@ -139,8 +139,10 @@ class AsyncWarpGridEngine:
                               states={name: new_state() for name, new_state in self._state_factories})
         store = self._new_store(loaded, ctx, None, stderr)
         store.set_epoch_deadline(self.ticker.ticks_for(timeout_ms))
+        futures: list[capi.CallFuture] = []  # deleted before the store they borrow
         try:
             pending = capi.instantiate_async(self.linker, store, loaded.component)
+            futures.append(pending.future)
             await GuestTask(pending.future, deadline).run()
             try:
                 instance = pending.instance()
@@ -153,6 +155,7 @@ class AsyncWarpGridEngine:
             if func is None:
                 raise GuestFault("bad-export", f"export {HTTP_HANDLER}#handle is not a function")
             call = capi.call_async(func, store, request.to_wit())
+            futures.append(call.future)
             try:
                 await GuestTask(call.future, deadline).run()
                 result = call.result()
@@ -165,6 +168,8 @@ class AsyncWarpGridEngine:
             except (AttributeError, TypeError, ValueError) as e:
                 raise GuestFault("bad-export", f"handler returned a malformed response: {e}") from None
         finally:
+            for future in futures:
+                future.delete()
             for state in ctx.states.values():  # as the threaded engine's _forget
                 release = getattr(state, "release_all", None)
                 if release is not None:
