@@ -70,6 +70,26 @@ def use_pooling_allocator(config: Config, *, total_component_instances: int,
         ffi.wasmtime_pooling_allocation_config_delete(pool)
 
 
+def _void_epoch_yield() -> Any:
+    """`wasmtime_context_epoch_deadline_async_yield_and_update` returns nothing in the library
+    wasmtime-py 50.0.1 ships, but `_bindings.py` declares a `wasmtime_error_t*` result: using
+    that declaration reads a garbage pointer and segfaults in `wasmtime_error_exit_status`.
+    A separate function pointer (not the cached attribute `_bindings` uses) with no result."""
+    fn = ffi.dll["wasmtime_context_epoch_deadline_async_yield_and_update"]
+    fn.argtypes = [POINTER(ffi.wasmtime_context_t), ctypes.c_uint64]
+    fn.restype = None
+    return fn
+
+
+_EPOCH_YIELD = _void_epoch_yield()
+
+
+def epoch_deadline_async_yield_and_update(store: Any, delta: int) -> None:
+    """When the store's epoch deadline passes, the guest yields to the poller (the future
+    returns Pending) and the deadline moves `delta` ticks on, instead of trapping."""
+    _EPOCH_YIELD(store._context(), delta)
+
+
 def raise_error(err: Any) -> None:
     """Raises the WasmtimeError behind a non-null `wasmtime_error_t*` (taking ownership)."""
     if err:

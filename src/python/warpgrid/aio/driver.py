@@ -107,4 +107,4 @@ class GuestTask:
 
     def _cancel(self) -> None:
         self.future.delete()
-        raise GuestFault("timeout", "request deadline exceeded while the guest waited on a host call")
+        raise GuestFault("timeout", "request deadline exceeded (wall clock, checked whenever the guest yields or waits)")

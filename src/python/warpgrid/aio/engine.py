@@ -1,8 +1,12 @@
 """AsyncWarpGridEngine: the shim host's engine on wasmtime fibers, driven by asyncio.
 
 Same contract as the threaded `warpgrid.engine.WarpGridEngine` (one Engine + Linker with the
-enabled shims; a fresh Store and instance per request; memory limit; epoch deadline; faults
+enabled shims; a fresh Store and instance per request; memory limit; request deadline; faults
 as `GuestFault`), with these differences:
+- time slicing: epoch interruption makes a guest that computes without host calls yield to the
+  event loop every `time_slice_ticks` epoch ticks (10 ms each by default) instead of holding the
+  worker; the request deadline is enforced on wall-clock time by `GuestTask` (0 turns slicing
+  off: the epoch deadline then traps at the request deadline, as in the threaded host);
 - the Config enables the component-model-async proposal, so WASI 0.3 (async-lifted) guests
   load, and the C API's async entry points are used for instantiation and calls;
 - the database-proxy imports are async host functions (`aio.dbproxy`): a guest waiting on
@@ -46,7 +50,7 @@ REASONS = {500: "guest failed", 502: "guest cannot be instantiated", 504: "guest
 class AsyncWarpGridEngine:
     def __init__(self, config: WarpConfig | None = None, *, cache_dir: str | Path | None = None,
                  use_cache: bool = True, pooling_instances: int = 0, blocking_workers: int = 4,
-                 max_in_flight: int = 256) -> None:
+                 max_in_flight: int = 256, time_slice_ticks: int = 1) -> None:
         self.config = config or WarpConfig()
         fastbytes.install()  # bulk list<u8> conversion + type caching, as the threaded engine
         wasm_config = Config()
@@ -76,6 +80,7 @@ class AsyncWarpGridEngine:
         self._memory_limit = self.config.limits.memory_mb << 20
         self._plans: dict[tuple[Any, ...], WasiPlan] = {}
         self.max_in_flight = max_in_flight
+        self.time_slice_ticks = time_slice_ticks
         self._slots: Optional[asyncio.Semaphore] = None
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -138,7 +143,13 @@ class AsyncWarpGridEngine:
         ctx = InstanceContext(argv=[loaded.path.name], env=dict(self.config.env), deployment=self.deployment,
                               states={name: new_state() for name, new_state in self._state_factories})
         store = self._new_store(loaded, ctx, None, stderr)
-        store.set_epoch_deadline(self.ticker.ticks_for(timeout_ms))
+        if self.time_slice_ticks:
+            # A guest computing without host calls yields to the loop every slice instead of
+            # holding it until its deadline; the wall-clock deadline is GuestTask's.
+            store.set_epoch_deadline(self.time_slice_ticks)
+            capi.epoch_deadline_async_yield_and_update(store, self.time_slice_ticks)
+        else:
+            store.set_epoch_deadline(self.ticker.ticks_for(timeout_ms))
         futures: list[capi.CallFuture] = []  # deleted before the store they borrow
         try:
             pending = capi.instantiate_async(self.linker, store, loaded.component)
