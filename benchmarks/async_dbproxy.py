@@ -17,7 +17,9 @@ Prints a table and, last, `RESULT {json}`.
 Usage: python benchmarks/async_dbproxy.py [--component dist/tests.guests.aio/db_http.wasm]
        [--concurrency 64] [--seconds 15] [--warmup 3] [--pool 48] [--sleep-ms 50]
 (`./pants package tests/guests/aio:db_http` builds the component.) Hosts: threaded, async,
-async-pooling (the async host with `--pooling 256`); pick with --hosts.
+async-pooling (the async host with `--pooling 256`), async-2w (two async worker processes on
+one port, each with half the pool); pick with --hosts. RSS, threads and CPU count the server
+process and its children.
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ HOSTS = {
     # The same async host with wasmtime's pooling instance allocator (warm slots, fiber stacks
     # and copy-on-write memory images reused across the per-request instances).
     "async-pooling": ["-m", "warpgrid.aio", "serve", "--pooling", "256"],
+    # Two async worker processes on one port (SO_REUSEPORT), each with half the pool: one
+    # event loop uses one core, the threaded host's ctypes calls spread over all of them.
+    "async-2w": ["-m", "warpgrid.aio", "serve", "--workers", "2"],
 }
+POOL_DIVISOR = {"async-2w": 2}  # per-process pools: the same total connections for every host
 
 
 # -- load generator (runs in its own process) ------------------------------------------------------
@@ -103,27 +109,50 @@ def _load(port: int, path: str, concurrency: int, warmup: float, seconds: float,
 
 # -- server side ---------------------------------------------------------------------------------
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (worker processes of `--workers`)."""
+    pids = [pid]
+    for p in pids:
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    pids.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return pids
+
+
 def _proc_status(pid: int) -> tuple[int, int]:
-    """(VmRSS in KiB, Threads) of `pid`."""
+    """(VmRSS in KiB, Threads) summed over `pid` and its descendants."""
     rss = threads = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Threads:"):
-                threads = int(line.split()[1])
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Threads:"):
+                        threads += int(line.split()[1])
+        except OSError:
+            pass
     return rss, threads
 
 
 def _cpu_seconds(pid: int) -> float:
-    """utime + stime of `pid` (all its threads), from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of `pid` and its descendants (all threads), from /proc/<pid>/stat."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _warp_toml(directory: Path, pg_port: int, pool: int) -> Path:
-    path = directory / "warp.toml"
+    path = directory / f"warp-{pool}.toml"
     path.write_text(f"""
 [shims]
 database_proxy = true
@@ -196,7 +225,7 @@ def measure(kind: str, component: Path, config: Path, cache_dir: Path, args: arg
     rss = [s[0] for s in samples]
     threads = [s[1] for s in samples]
     return {
-        "host": kind, "requests": len(latencies), "errors": errors,
+        "host": kind, "pool_per_process": args.pool // POOL_DIVISOR.get(kind, 1), "requests": len(latencies), "errors": errors,
         "req_per_s": round(len(latencies) / args.seconds, 1),
         "p50_ms": round(q[49] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
         "idle_rss_mib": round(idle_rss / 1024, 1), "peak_rss_mib": round(max(rss) / 1024, 1),
@@ -215,7 +244,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--pool", type=int, default=48, help="database-proxy pool_size (server max_connections is 60)")
     parser.add_argument("--sleep-ms", type=int, default=50)
-    parser.add_argument("--hosts", default="threaded,async,async-pooling")
+    parser.add_argument("--hosts", default="threaded,async,async-pooling,async-2w")
     args = parser.parse_args()
     if not args.component.is_file():
         print(f"error: {args.component} not found: run `./pants package tests/guests/aio:db_http`", file=sys.stderr)
@@ -224,8 +253,8 @@ def main() -> int:
     results = []
     try:
         with tempfile.TemporaryDirectory(prefix="wg-async-bench-") as tmp:
-            config = _warp_toml(Path(tmp), server.port, args.pool)
             for kind in args.hosts.split(","):
+                config = _warp_toml(Path(tmp), server.port, args.pool // POOL_DIVISOR.get(kind, 1))
                 r = measure(kind, args.component, config, Path(tmp) / "cache", args)
                 results.append(r)
                 print(f"{kind:9s} {r['req_per_s']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  "

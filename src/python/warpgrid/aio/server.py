@@ -32,7 +32,8 @@ REASON = {200: "OK", 400: "Bad Request", 404: "Not Found", 411: "Length Required
 
 class AsyncHttpTrigger:
     def __init__(self, engine: AsyncWarpGridEngine, component: LoadedComponent, listen: str,
-                 max_body: int = 8 << 20) -> None:
+                 max_body: int = 8 << 20, reuse_port: bool = False) -> None:
+        self.reuse_port = reuse_port
         self.engine = engine
         self.component = component
         self.host, self.port = parse_listen(listen)
@@ -48,7 +49,8 @@ class AsyncHttpTrigger:
 
     async def start(self) -> "AsyncHttpTrigger":
         self.server = await asyncio.start_server(self._connection, self.host, self.port, limit=MAX_HEAD,
-                                                 backlog=1024, reuse_address=True)
+                                                 backlog=1024, reuse_address=True,
+                                                 reuse_port=self.reuse_port or None)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
 
@@ -120,9 +122,9 @@ class AsyncHttpTrigger:
 
 
 async def serve_async(engine: AsyncWarpGridEngine, component: LoadedComponent, listen: str,
-                      max_body: int = 8 << 20, out: TextIO = sys.stdout) -> int:
+                      max_body: int = 8 << 20, out: TextIO = sys.stdout, reuse_port: bool = False) -> int:
     """Serves until SIGTERM/SIGINT, then drains in-flight requests. Returns the exit code."""
-    trigger = await AsyncHttpTrigger(engine, component, listen, max_body).start()
+    trigger = await AsyncHttpTrigger(engine, component, listen, max_body, reuse_port).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for s in (signal.SIGTERM, signal.SIGINT):
