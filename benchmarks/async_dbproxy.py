@@ -42,7 +42,7 @@ _SRC = _ROOT / "src" / "python"
 if _SRC.is_dir() and str(_SRC) not in sys.path:
     sys.path.insert(0, str(_SRC))
 
-from warpgrid.shims.database import localservers  # noqa: E402
+from warpgrid_testing import localservers  # noqa: E402
 
 PASSWORD = "bench-Secret-1"
 HOSTS = {

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=default_workers(),
         help="worker processes sharing the socket (default: the number of cores, here %(default)s)",
     )
+    srv.add_argument(
+        "--async", dest="async_host", action="store_true",
+        help="the async host (WASI 0.3 C API, docs/domains/05-async.md): many requests in flight "
+        "per worker on one event loop, database waits park the guest instead of a thread",
+    )
     srv.set_defaults(handler=cmd_serve)
 
     insp = sub.add_parser("inspect", help="show imports, exports and the shims a component needs")
@@ -172,6 +177,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"--listen: {e}") from None
     if args.workers < 1:
         raise ConfigError(f"--workers: expected 1 or more, got {args.workers}")
+    if args.async_host:
+        from warpgrid.aio.__main__ import main as async_main
+
+        argv = ["serve", str(args.component), "--listen", listen, "--workers", str(args.workers)]
+        if args.config:
+            argv += ["--config", str(args.config)]
+        return async_main(argv + (["--no-cache"] if args.no_cache else []))
     sock = listen_socket(listen)
 
     def worker(on_ready: Callable[[str], None] | None = None) -> int:

@@ -21,6 +21,7 @@ import ssl
 from typing import Any, Callable
 
 from warpgrid.context import context_of
+from warpgrid.shims import BY_NAME
 from warpgrid.shims.database import DatabaseProxyShim
 from warpgrid.shims.database.errors import DbError, Timeout
 from warpgrid.shims.database.handles import HandleTable
@@ -34,7 +35,7 @@ log = logging.getLogger("warpgrid.aio.database")
 class AsyncDatabaseProxy:
     """Defines warpgrid:shim/database-proxy@0.1.0 as async host functions over `shim`."""
 
-    interface = DatabaseProxyShim.interface
+    interface = BY_NAME["database_proxy"].interface
 
     def __init__(self, shim: DatabaseProxyShim, blocking_workers: int = 4) -> None:
         self.shim = shim

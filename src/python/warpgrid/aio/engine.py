@@ -28,13 +28,15 @@ from typing import Any, Optional
 from wasmtime import Config, Engine, Store, WasmtimeError
 from wasmtime.component import Linker
 
-from warpgrid import fastbytes
+from warpgrid._wasmtime_fast import fastbytes
 from warpgrid.cache import CompiledCache, default_cache_dir
 from warpgrid.config import WarpConfig
 from warpgrid.context import DeploymentStatus, InstanceContext
-from warpgrid.engine import EpochTicker, LoadedComponent
+from warpgrid.engine import EpochTicker
+from warpgrid.loaded import LoadedComponent
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError, classify
-from warpgrid.guest import HTTP_HANDLER, HttpRequest, HttpResponse
+from warpgrid.guest import HTTP_HANDLER
+from warpgrid.http.messages import HttpRequest, HttpResponse
 from warpgrid.shims import build_shims, shim_for_import
 from warpgrid.wasi_setup import WasiPlan
 

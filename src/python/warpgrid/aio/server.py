@@ -16,8 +16,8 @@ import sys
 from typing import Optional, TextIO
 
 from warpgrid.config import parse_listen
-from warpgrid.engine import LoadedComponent
-from warpgrid.guest import HttpRequest, HttpResponse
+from warpgrid.loaded import LoadedComponent
+from warpgrid.http.messages import HttpRequest, HttpResponse
 
 from .engine import AsyncWarpGridEngine
 

