@@ -78,11 +78,11 @@ int main(void) {
     command("rename", "UPDATE accounts SET owner = 'bob' WHERE id = 2");
 
     /* A committed transfer, then one rolled back after a failed check. */
-    const char *transfer[] = {"30", "1", "2"};
+    const char *debit[] = {"30", "1"}, *credit[] = {"30", "2"};
     command("begin", "BEGIN");
-    PQclear(params("debit", "UPDATE accounts SET balance = balance - $1::int WHERE id = $2", 2, transfer,
+    PQclear(params("debit", "UPDATE accounts SET balance = balance - $1::int WHERE id = $2", 2, debit,
                    PGRES_COMMAND_OK));
-    PQclear(params("credit", "UPDATE accounts SET balance = balance + $1::int WHERE id = $3", 3, transfer,
+    PQclear(params("credit", "UPDATE accounts SET balance = balance + $1::int WHERE id = $2", 2, credit,
                    PGRES_COMMAND_OK));
     command("commit", "COMMIT");
     if (PQtransactionStatus(conn) != PQTRANS_IDLE)
