@@ -21,7 +21,12 @@
 #   PATCHES       optional: a directory of NNNN-*.patch files applied in name order
 #   OVERLAY       optional: a directory of WarpGrid-written files copied over the tree after
 #                 patching (e.g. generated-header replacements); never upstream text
-#   CC, AR        clang and llvm-ar (default clang-19, llvm-ar-19)
+#   CC, AR, LD    clang, llvm-ar and the wasm linker (default clang-19, llvm-ar-19, wasm-ld-19;
+#                 clang-19 itself runs wasm-ld-19 from PATH, and configure insists on finding
+#                 an `ld`, which must not be the host's)
+# Tools on PATH besides those: sh, cp, mkdir, rm, cat, chmod, basename, dirname, printf, wc,
+# patch, awk, tail, and for CONFIGURE_ARGS recipes sed, grep, expr, tr, sort, uniq, cmp, ls, mv,
+# ln, touch, uname, head, rmdir (an autoconf configure's usual set).
 #   WORK          optional: scratch directory (default: $OUT.work, removed afterwards)
 #
 # Reproducibility: the tree is copied to a scratch directory that every compile maps to
@@ -41,12 +46,13 @@ die() {
 : "${RECIPE:?set RECIPE to the library recipe file}"
 CC=${CC:-clang-19}
 AR=${AR:-llvm-ar-19}
+LD=${LD:-wasm-ld-19}
 WORK=${WORK:-$OUT.work}
 
 [ -d "$SRC" ] || die "SRC=$SRC is not a directory"
 [ -f "$SYSROOT/lib/wasm32-wasi/libc.a" ] || die "SYSROOT=$SYSROOT has no lib/wasm32-wasi/libc.a: build third_party/wasi-libc:sysroot first"
 [ -f "$RECIPE" ] || die "RECIPE=$RECIPE is not a file"
-for tool in "$CC" "$AR"; do
+for tool in "$CC" "$AR" "$LD"; do
     command -v "$tool" >/dev/null 2>&1 || die "tool '$tool' not found on PATH ($PATH)"
 done
 
@@ -107,7 +113,7 @@ if [ -n "$CONFIGURE_ARGS" ]; then
     [ -x ./configure ] || die "$RECIPE sets CONFIGURE_ARGS but $SRC has no ./configure"
     # shellcheck disable=SC2086 # word splitting of the recipe's argument list is intended
     ./configure --host=wasm32-unknown-wasi --build=x86_64-pc-linux-gnu \
-        CC=wasm32-wasi-clang $CONFIGURE_ARGS >"$WORK/configure.log" 2>&1 || {
+        CC=wasm32-wasi-clang LD="$LD" $CONFIGURE_ARGS >"$WORK/configure.log" 2>&1 || {
         tail -n 40 "$WORK/configure.log" >&2
         die "./configure failed (last lines above; config.log in $TREE)"
     }
