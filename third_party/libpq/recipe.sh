@@ -4,9 +4,10 @@
 # configure runs as a cross build (it only compiles and links test programs) to write
 # pg_config.h; the overlay supplies pg_config_paths.h, which PostgreSQL's make would write from
 # the install prefix. WASI has no Unix-domain sockets (sockaddr_un is only declared), so
-# configure is told so and libpq never defaults to a socket directory.
+# configure is told so and libpq never defaults to a socket directory. --with-system-tzdata
+# spares configure looking for a host `zic` (time zones are the server's business, not libpq's).
 LIBNAME=pq
-CONFIGURE_ARGS="--with-template=linux --without-readline --without-zlib --without-icu --without-openssl --without-ldap --without-gssapi --without-llvm --disable-spinlocks --disable-thread-safety ac_cv_type_struct_sockaddr_un=no"
+CONFIGURE_ARGS="--with-template=linux --without-readline --without-zlib --without-icu --without-openssl --without-ldap --without-gssapi --without-llvm --disable-spinlocks --disable-thread-safety --with-system-tzdata=/usr/share/zoneinfo ac_cv_type_struct_sockaddr_un=no"
 
 # As src/interfaces/libpq/Makefile compiles; _WASI_EMULATED_SIGNAL only makes <signal.h>
 # usable (SIG* constants); nothing calls signal() once patch 0002 drops SIGPIPE handling.
