@@ -97,3 +97,24 @@ def test_c_postgres_client_queries_postgres_through_the_proxy(engine: WarpGridEn
     )
     assert code == 0, "\n".join(lines)
     assert "row 1: answer=42" in lines, "\n".join(lines)
+
+
+def test_proxied_sockets_behave_as_client_libraries_expect(engine: WarpGridEngine, pg_server: localservers.LocalServer) -> None:
+    """Patches 0008-0010 (src/c/warpgrid/tests/libc_sockets_guest.c): a non-blocking proxied
+    socket answers EAGAIN instead of waiting in the host, poll()/select() wait for the database
+    (a zero timeout does not), MSG_PEEK/MSG_WAITALL/MSG_NOSIGNAL, the uid/passwd calls, bind()
+    and SO_RCVTIMEO. Without 0008 the first non-blocking recv waits in the host and poll(0)
+    reports a socket with nothing pending as readable; without 0009/0010 the guest does not
+    compile."""
+    port = str(pg_server.port)
+    code, lines = _run(
+        engine, guest_component("libc_sockets_guest"), "127.0.0.1", port,
+        env={"WARPGRID_DB_PORTS": f"{port}=postgres"},
+    )
+    assert _failures(lines) == [], "\n".join(lines)
+    assert code == 0
+    for expected in ("recv(O_NONBLOCK, nothing sent) is EAGAIN", "poll(POLLIN, 0 ms) with nothing pending is 0",
+                     "read until EAGAIN after the whole startup reply", "recv(MSG_WAITALL) returns the whole reply",
+                     "getpwuid_r finds no user", "bind(proxied socket) is EADDRNOTAVAIL"):
+        assert f"ok {expected}" in lines, "\n".join(lines)
+    assert lines[-1] == "PASSED: 0 failure(s)"
