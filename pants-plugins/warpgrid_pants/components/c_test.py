@@ -52,6 +52,7 @@ c_component(name="own_run", sources=["own_run.c"])
 c_component(name="broken", sources=["broken.c"])
 c_component(name="bad_sysroot", sources=["hello.c"], sysroot=":hello")
 c_component(name="bad_wit", sources=["hello.c"], wit="no-such-wit")
+c_component(name="bad_world", sources=["hello.c"], world="warpgrid:shim/http-servce")
 c_component(name="resolver", sources=["resolver.c"])
 c_component(name="resolver_stock", sources=["resolver.c"], shims=[])
 c_component(name="resolver_dns_only", sources=["resolver.c"], shims=["dns"])
@@ -252,6 +253,14 @@ def _finalize(runner: RuleRunner, component: bytes | None, world: str) -> Compon
         export_hint="export it from the sources",
     )
     return runner.request(Component, [request])
+
+
+def test_world_typo_lists_the_valid_worlds(rule_runner: RuleRunner) -> None:
+    with pytest.raises(ExecutionError) as e:
+        _build(rule_runner, "bad_world")
+    message = str(e.value)
+    assert "app:bad_world: `world='warpgrid:shim/http-servce'` is not a world of warpgrid:shim" in message
+    assert "`warpgrid:shim/cli-service`, `warpgrid:shim/http-service`, `warpgrid:shim/shim-enabled`" in message
 
 
 def test_finalize_places_the_same_bytes(rule_runner: RuleRunner) -> None:

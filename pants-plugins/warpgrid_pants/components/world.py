@@ -27,6 +27,33 @@ WORLD_EXPORTS = {
 }
 
 _WASI_CLI_PACKAGE = re.compile(rb"^\s*package\s+wasi:cli@([0-9A-Za-z.+-]+)\s*;", re.MULTILINE)
+_PACKAGE = re.compile(rb"^\s*package\s+([a-z][\w-]*:[a-z][\w-]*)(?:@[0-9A-Za-z.+-]+)?\s*;", re.MULTILINE)
+_WORLD = re.compile(rb"^\s*world\s+([a-z][\w-]*)\s*\{", re.MULTILINE)
+
+
+def declared_worlds(contents: DigestContents) -> dict[str, set[str]]:
+    """`{package: {world, ...}}` for the top-level packages (files that declare a package)."""
+    worlds: dict[str, set[str]] = {}
+    for fc in contents:
+        package = _PACKAGE.search(fc.content)
+        if package:
+            names = {m.group(1).decode() for m in _WORLD.finditer(fc.content)}
+            worlds.setdefault(package.group(1).decode(), set()).update(names)
+    return worlds
+
+
+def check_world(address: Address, world: str, wit_dir: str, contents: DigestContents) -> None:
+    """A world the WIT does not declare fails here, listing the valid ones (a typo in `world`
+    would otherwise surface as wasm-tools' error deep in the build)."""
+    package, _, name = world.partition("/")
+    name = name.split("@")[0]
+    worlds = declared_worlds(contents)
+    if package in worlds and name not in worlds[package]:
+        valid = ", ".join(f"`{package}/{w}`" for w in sorted(worlds[package]))
+        raise ComponentBuildError(
+            f"{address}: `world={world!r}` is not a world of {package} in {wit_dir}/: valid "
+            f"worlds are {valid}"
+        )
 
 
 class ComponentBuildError(Exception):
@@ -101,6 +128,7 @@ async def resolve_wit_world(request: WitWorldRequest) -> WitWorld:
         )
         digest = snapshot.digest
     contents = await Get(DigestContents, Digest, digest)
+    check_world(request.address, request.world, wit, contents)
     versions = sorted({m.group(1).decode() for fc in contents for m in _WASI_CLI_PACKAGE.finditer(fc.content)})
     return WitWorld(digest, wit, request.world, versions[0] if len(versions) == 1 else None)
 

@@ -205,7 +205,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     config = _config(args.config)
     with WarpGridEngine(config, use_cache=False) as engine:
-        loaded = _load(engine, args.component)
+        loaded = _load(engine, args.component, check_shims=False)
     print(f"component: {loaded.path} (sha256 {loaded.sha256})")
     print("imports:")
     for name in loaded.imports:
@@ -236,9 +236,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(engine: WarpGridEngine, path: Path) -> LoadedComponent:
+def _load(engine: WarpGridEngine, path: Path, *, check_shims: bool = True) -> LoadedComponent:
     loaded = engine.load_component(path)
     log.info("loaded %s (sha256 %s, compiled cache %s)", path, loaded.sha256[:12], "hit" if loaded.cache_hit else "miss")
+    if check_shims:
+        # `run` and `serve` fail at start-up, naming the warp.toml line to add, not per request.
+        engine.check_shims(loaded)
     return loaded
 
 

@@ -160,7 +160,7 @@ class WarpGridEngine:
     ) -> GuestInstance:
         """A fresh instance with its own Store. Raises ShimNotEnabledError / InstantiationError
         for link problems and GuestFault when the guest's initialization traps."""
-        self._check_shims(loaded)
+        self.check_shims(loaded)
         ctx = InstanceContext(
             argv=argv if argv is not None else [loaded.path.name],
             env={**self.config.env, **env} if env else dict(self.config.env),
@@ -189,7 +189,7 @@ class WarpGridEngine:
             self._live.add(guest)
         return guest
 
-    def _check_shims(self, loaded: LoadedComponent) -> None:
+    def check_shims(self, loaded: LoadedComponent) -> None:
         """Every shim the component imports must be enabled. Checked once per component and
         engine: both sides are fixed after construction."""
         enabled = self._enabled

@@ -23,7 +23,7 @@ class LoadedComponent:
     imports: list[str]
     exports: list[str]
     _indexes: dict[tuple[str, str], ExportIndex] = field(default_factory=dict, repr=False)
-    # The enabled-shim set this component's imports were last checked against (see _check_shims).
+    # The enabled-shim set this component's imports were last checked against (see WarpGridEngine.check_shims).
     _checked_against: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def export_index(self, interface: str, name: str) -> ExportIndex:

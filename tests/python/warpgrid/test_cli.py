@@ -56,6 +56,16 @@ def test_run_with_disabled_shim_fails_with_the_fix(cli_guest, tmp_path, capsys) 
     assert "set `dns = true` under [shims]" in capsys.readouterr().err
 
 
+def test_serve_with_disabled_shim_stops_at_start_up_with_the_fix(http_guest, tmp_path, capsys) -> None:
+    """Checked when the component loads, before the socket serves anything (not per request)."""
+    config = tmp_path / "warp.toml"
+    config.write_text('[shims]\nsignals = false\n[http]\nlisten = "127.0.0.1:0"\n')
+    code = main(["serve", str(http_guest), "--config", str(config), "--no-cache", "--workers", "1"])
+    assert code == EXIT_LOAD
+    err = capsys.readouterr().err
+    assert "imports warpgrid:shim/signals@0.1.0" in err and "set `signals = true` under [shims]" in err
+
+
 def test_inspect_lists_imports_exports_and_needed_shims(http_guest, capsys) -> None:
     assert main(["inspect", str(http_guest)]) == 0
     out = capsys.readouterr().out
