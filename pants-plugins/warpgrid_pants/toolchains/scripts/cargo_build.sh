@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Step "build" of rust_component: compile a Cargo package to a WebAssembly component, offline,
+# from the crates vendored by cargo_fetch.sh. On wasm32-wasip2 rustc's linker
+# (wasm-component-ld, shipped in the toolchain) already emits a component, built from the
+# world that wit-bindgen embeds (warpgrid-sdk: warpgrid:shim/http-service).
+#
+# Inputs (paths relative to the working directory, the Process sandbox):
+#   $1 / WG_RUST_APP     the Cargo package dir, e.g. test-apps/rust-http-postgres (a cdylib)
+#   $2 / WG_RUST_VENDOR  the vendor dir from cargo_fetch.sh
+#   $3 / WG_RUST_OUT     the output component path, e.g. __warpgrid_out/component.wasm
+#   WG_RUST_TARGET       default wasm32-wasip2
+#   WG_RUST_TOOLCHAIN    the pinned toolchain's root (…/toolchains/1.95.0-<host>): cargo and rustc
+#                        are taken from its bin/, and its path is remapped out of the output
+#   WG_RUST_PROFILE      default release
+# The sandbox must also hold every path dependency at its repo path (src/rust/warpgrid-sdk) and
+# the WIT the bindings read (wit/shim.wit, wit/deps/**): the SDK reads ../../../wit.
+# Flags the package needs (e.g. --cfg tokio_unstable) come from its own .cargo/config.toml
+# [build] rustflags, which cargo joins with the --config flags given here.
+set -euo pipefail
+
+app=${1:-${WG_RUST_APP:?cargo_build.sh: the Cargo package dir (WG_RUST_APP or \$1) is required}}
+vendor=${2:-${WG_RUST_VENDOR:?cargo_build.sh: the vendor dir (WG_RUST_VENDOR or \$2) is required}}
+out=${3:-${WG_RUST_OUT:?cargo_build.sh: the output path (WG_RUST_OUT or \$3) is required}}
+target=${WG_RUST_TARGET:-wasm32-wasip2}
+profile=${WG_RUST_PROFILE:-release}
+toolchain=${WG_RUST_TOOLCHAIN:?cargo_build.sh: WG_RUST_TOOLCHAIN (the pinned rust toolchain root) is required}
+work=$PWD
+
+fail() { echo "cargo_build.sh: $*" >&2; exit 1; }
+[ -f "$app/Cargo.toml" ] || fail "$app/Cargo.toml is missing from the sandbox"
+[ -f "$app/Cargo.lock" ] || fail "$app/Cargo.lock is missing (builds are --locked)"
+[ -d "$vendor" ] || fail "vendor dir $vendor is missing (run cargo_fetch.sh first)"
+[ -x "$toolchain/bin/cargo" ] && [ -x "$toolchain/bin/rustc" ] || fail "no cargo/rustc in $toolchain/bin"
+[ -d "$toolchain/lib/rustlib/$target" ] || fail "the toolchain has no $target std: rustup target add --toolchain $(basename "$toolchain") $target"
+
+vendor_abs=$(cd "$vendor" && pwd)
+# Everything cargo writes stays in the sandbox; nothing of the user's ~/.cargo or ~/.rustup is read.
+export CARGO_HOME="$work/.cargo-home" HOME="$work/.home" TZ=UTC LC_ALL=C SOURCE_DATE_EPOCH=0
+export RUSTC="$toolchain/bin/rustc" RUSTDOC="$toolchain/bin/rustdoc" PATH="$toolchain/bin:$PATH"
+export CARGO_TARGET_DIR="$work/.cargo-target" CARGO_INCREMENTAL=0 CARGO_TERM_COLOR=never
+export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
+# Determinism: one codegen unit, no incremental state; release profile choices (lto, opt-level,
+# strip) stay the package's.
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER
+mkdir -p "$CARGO_HOME" "$HOME"
+cat > "$CARGO_HOME/config.toml" <<CFG
+[source.crates-io]
+replace-with = "vendored-sources"
+
+[source.vendored-sources]
+directory = "$vendor_abs"
+
+[net]
+offline = true
+CFG
+
+# Paths that differ per sandbox, per machine or per toolchain install are rewritten to fixed
+# names, so panic locations and any embedded path are the same in every build.
+remap="[\"--remap-path-prefix=$vendor_abs=/cargo/vendor\", \"--remap-path-prefix=$CARGO_HOME=/cargo/home\", \"--remap-path-prefix=$toolchain=/rust/toolchain\", \"--remap-path-prefix=$work=/warpgrid\"]"
+
+cd "$app"
+"$toolchain/bin/cargo" build --locked --offline --profile "$profile" --target "$target" --lib \
+  --config "build.rustflags=$remap" \
+  || fail "cargo build failed for $app ($target, $profile)"
+cd "$work"
+
+name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$app/Cargo.toml" | head -1)
+lib=$(printf '%s' "$name" | tr - _)
+profile_dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+built="$CARGO_TARGET_DIR/$target/$profile_dir/$lib.wasm"
+[ -f "$built" ] || fail "cargo built no $built (is [lib] crate-type = [\"cdylib\"] set in $app/Cargo.toml?)"
+mkdir -p "$(dirname "$out")"
+cp "$built" "$out"
+echo "cargo_build.sh: $app -> $out ($(wc -c < "$out") bytes)" >&2
