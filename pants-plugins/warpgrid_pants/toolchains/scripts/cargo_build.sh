@@ -14,8 +14,9 @@
 #   WG_RUST_PROFILE      default release
 # The sandbox must also hold every path dependency at its repo path (src/rust/warpgrid-sdk) and
 # the WIT the bindings read (wit/shim.wit, wit/deps/**): the SDK reads ../../../wit.
-# Flags the package needs (e.g. --cfg tokio_unstable) come from its own .cargo/config.toml
-# [build] rustflags, which cargo joins with the --config flags given here.
+#   WG_RUST_RUSTFLAGS    extra rustc flags, space-separated (the target's `rustflags`, e.g.
+#                        `--cfg tokio_unstable`); cargo joins them with a package's own
+#                        .cargo/config.toml [build] rustflags when that file is present.
 set -euo pipefail
 
 app=${1:-${WG_RUST_APP:?cargo_build.sh: the Cargo package dir (WG_RUST_APP or \$1) is required}}
@@ -57,11 +58,18 @@ CFG
 
 # Paths that differ per sandbox, per machine or per toolchain install are rewritten to fixed
 # names, so panic locations and any embedded path are the same in every build.
-remap="[\"--remap-path-prefix=$vendor_abs=/cargo/vendor\", \"--remap-path-prefix=$CARGO_HOME=/cargo/home\", \"--remap-path-prefix=$toolchain=/rust/toolchain\", \"--remap-path-prefix=$work=/warpgrid\"]"
+flags=("--remap-path-prefix=$vendor_abs=/cargo/vendor" "--remap-path-prefix=$CARGO_HOME=/cargo/home"
+       "--remap-path-prefix=$toolchain=/rust/toolchain" "--remap-path-prefix=$work=/warpgrid")
+# The target's `rustflags` (space-separated), e.g. `--cfg tokio_unstable`.
+read -r -a extra <<< "${WG_RUST_RUSTFLAGS:-}"
+flags+=("${extra[@]}")
+rustflags="["
+for f in "${flags[@]}"; do rustflags+="\"${f//\"/\\\"}\", "; done
+rustflags="${rustflags%, }]"
 
 cd "$app"
 "$toolchain/bin/cargo" build --locked --offline --profile "$profile" --target "$target" --lib \
-  --config "build.rustflags=$remap" \
+  --config "build.rustflags=$rustflags" \
   || fail "cargo build failed for $app ($target, $profile)"
 cd "$work"
 
