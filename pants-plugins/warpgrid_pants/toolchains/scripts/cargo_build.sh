@@ -58,8 +58,9 @@ CFG
 
 # Paths that differ per sandbox, per machine or per toolchain install are rewritten to fixed
 # names, so panic locations and any embedded path are the same in every build.
-flags=("--remap-path-prefix=$vendor_abs=/cargo/vendor" "--remap-path-prefix=$CARGO_HOME=/cargo/home"
-       "--remap-path-prefix=$toolchain=/rust/toolchain" "--remap-path-prefix=$work=/warpgrid")
+# rustc applies the last matching prefix: the sandbox root first, the dirs inside it after.
+flags=("--remap-path-prefix=$work=/warpgrid" "--remap-path-prefix=$vendor_abs=/cargo/vendor"
+       "--remap-path-prefix=$CARGO_HOME=/cargo/home" "--remap-path-prefix=$toolchain=/rust/toolchain")
 # The target's `rustflags` (space-separated), e.g. `--cfg tokio_unstable`.
 read -r -a extra <<< "${WG_RUST_RUSTFLAGS:-}"
 flags+=("${extra[@]}")
