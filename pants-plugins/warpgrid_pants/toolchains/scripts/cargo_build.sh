@@ -68,6 +68,23 @@ rustflags="["
 for f in "${flags[@]}"; do rustflags+="\"${f//\"/\\\"}\", "; done
 rustflags="${rustflags%, }]"
 
+# Cargo hashes a path dependency's absolute path into its -C metadata (hence into symbol names
+# and TypeIds) unless the dependency lies inside the workspace root. The package's path
+# dependencies (../../src/rust/warpgrid-sdk) lie outside its own directory, so the sandbox root
+# becomes the workspace root: a generated virtual manifest with the package as its only member,
+# its lockfile, and its [profile.*] tables (cargo reads profiles only from the root).
+if grep -qE '^\[workspace\]' "$app/Cargo.toml"; then
+  fail "$app/Cargo.toml has its own [workspace]; remove it (the build makes the sandbox root the workspace)"
+fi
+[ ! -e Cargo.toml ] || fail "the sandbox root already has a Cargo.toml; rust_component packages must live in a subdirectory"
+edition=$(sed -n 's/^edition *= *"\(.*\)"/\1/p' "$app/Cargo.toml" | head -1)
+resolver=$([ "$edition" = 2024 ] && echo 3 || echo 2)
+{
+  printf '[workspace]\nmembers = ["%s"]\nresolver = "%s"\n\n' "$app" "$resolver"
+  sed -n '/^\[profile\./,/^\[/{/^\[profile\./p;/^\[/!p}' "$app/Cargo.toml"
+} > Cargo.toml
+cp "$app/Cargo.lock" Cargo.lock
+
 cd "$app"
 "$toolchain/bin/cargo" build --locked --offline --profile "$profile" --target "$target" --lib \
   --config "build.rustflags=$rustflags" \
