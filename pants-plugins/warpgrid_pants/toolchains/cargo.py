@@ -41,7 +41,7 @@ SCRIPTS_DIR = "__warpgrid_scripts"
 _CHANNEL = re.compile(r'^\s*channel\s*=\s*"([^"]+)"', re.MULTILINE)
 _HOST_TOOLS = (
     "bash", "cc", "ld", "mkdir", "cat", "cp", "sed", "head", "tr", "wc", "basename", "dirname",
-    "find", "grep", "ls", "rm",
+    "find", "grep", "ls", "rm", "sort", "paste",
 )
 
 

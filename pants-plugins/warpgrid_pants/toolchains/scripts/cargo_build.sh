@@ -79,8 +79,13 @@ fi
 [ ! -e Cargo.toml ] || fail "the sandbox root already has a Cargo.toml; rust_component packages must live in a subdirectory"
 edition=$(sed -n 's/^edition *= *"\(.*\)"/\1/p' "$app/Cargo.toml" | head -1)
 resolver=$([ "$edition" = 2024 ] && echo 3 || echo 2)
+# Path dependencies inside a workspace root become members automatically (and bring their
+# dev-dependencies into the resolve, which the package's lockfile does not hold): exclude them.
+exclude=$(find . -name Cargo.toml -not -path './.cargo-home/*' -not -path "./$vendor/*" \
+            -not -path './.cargo-target/*' -not -path "./$app/Cargo.toml" -not -path ./Cargo.toml \
+          | sed 's#^\./##; s#/Cargo.toml$##' | LC_ALL=C sort | sed 's/.*/"&"/' | paste -sd, -)
 {
-  printf '[workspace]\nmembers = ["%s"]\nresolver = "%s"\n\n' "$app" "$resolver"
+  printf '[workspace]\nmembers = ["%s"]\nexclude = [%s]\nresolver = "%s"\n\n' "$app" "$exclude" "$resolver"
   sed -n '/^\[profile\./,/^\[/{/^\[profile\./p;/^\[/!p}' "$app/Cargo.toml"
 } > Cargo.toml
 cp "$app/Cargo.lock" Cargo.lock
