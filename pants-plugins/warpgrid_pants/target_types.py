@@ -334,11 +334,70 @@ class WarpgridRunTarget(Target):
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# rust_component
+# ---------------------------------------------------------------------------------------------
+
+
+class RustComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = ("Cargo.toml", "Cargo.lock", "src/**/*.rs")
+    expected_file_extensions = (".toml", ".lock", ".rs")
+    help = (
+        "The Cargo package: its `Cargo.toml` (a `[lib]` with `crate-type = [\"cdylib\"]`), its "
+        "`Cargo.lock` (every crate is vendored from it and the build runs `--locked --offline`), "
+        "and its Rust sources. "
+        "`Cargo.toml` and `Cargo.lock` are required and must sit next to the BUILD file."
+    )
+
+
+class RustComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class RustFlagsField(StringSequenceField):
+    alias = "rustflags"
+    default = ()
+    help = (
+        "Extra rustc flags for every crate of the build, e.g. `[\"--cfg\", \"tokio_unstable\"]` "
+        "(tokio's `net`, which redis' `tokio-comp` turns on, builds for wasm32-wasip2 only with "
+        "it). Use this rather than `.cargo/config.toml`: Pants ignores dot-directories, so that "
+        "file never reaches the build sandbox."
+    )
+
+
+class RustComponentTarget(Target):
+    alias = "rust_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        RustComponentSourcesField,
+        RustComponentWorldField,
+        RustFlagsField,
+        WitDirField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a Cargo package with the pinned Rust toolchain "
+        "(`rust-toolchain.toml`: channel and the wasm32-wasip2 target; installed with rustup).\n\n"
+        "Steps, each a cached Process: `cargo vendor --locked` fetches the crates of the "
+        "package's `Cargo.lock` (keyed by the manifests and the lockfile only); `cargo build "
+        "--locked --offline --release --target wasm32-wasip2` compiles from the vendored crates "
+        "with paths remapped and one codegen unit, and rustc's linker emits the component; the "
+        "pinned wasm-tools validates it and checks the world's export. The `warpgrid-sdk` crate "
+        "(`src/rust/warpgrid-sdk`, a path dependency) generates the `warpgrid:shim` bindings "
+        "from `wit/` and exports an axum Router or any tower Service with "
+        "`warpgrid_sdk::http_service!(app())`; its `db::DbStream` carries tokio-postgres and "
+        "redis through the database proxy. Two clean builds give byte-identical components. "
+        "`pants package` writes the `.wasm`; serve it with a `warpgrid_run` target."
+    )
+
+
 def target_types() -> list[type[Target]]:
     return [
         WasiLibcSysrootTarget,
         CComponentTarget,
         ComponentizeJsComponentTarget,
+        RustComponentTarget,
         WarpgridRunTarget,
     ]
 

@@ -10,6 +10,8 @@ from the sources, so a proposal builds and runs as written:
   - TypeScript/JavaScript: a directory with `package.json` and `package-lock.json` whose entry
     (`src/index.ts`, `index.ts`, ... or package.json's `module`/`main`) has a fetch-style default
     export (a hono app, `{ fetch }`) or exports `httpHandler`: `componentize_js_component`.
+  - Rust: an unowned `Cargo.toml` of a `cdylib` crate (a wasm library): `rust_component`
+    (http-service, served).
 A `warpgrid_run` is proposed next to a component only when the directory has a `warp.toml` (the
 run target's config).
 """
@@ -38,6 +40,7 @@ from warpgrid_pants.target_types import (
     CComponentTarget,
     ComponentizeJsComponentTarget,
     JsEntryField,
+    RustComponentTarget,
     WarpgridRunTarget,
 )
 
@@ -47,6 +50,8 @@ _C_HTTP = re.compile(rb"#\s*include\s*[<\"]warpgrid/http\.h[>\"]|\bwg_handle\s*\
 _C_MAIN = re.compile(rb"\bint\s+main\s*\(")
 _JS_ENTRY_CANDIDATES = ("src/index.ts", "src/index.js", "src/index.mjs", "index.ts", "index.js", "index.mjs")
 _JS_FETCH_EXPORT = re.compile(rb"export\s+default\b|export\s+(const|let|var)\s+httpHandler\b")
+# `crate-type = ["cdylib"]` (any spacing, possibly among other crate types).
+_CDYLIB = re.compile(r'^\s*crate-type\s*=\s*\[[^\]]*"cdylib"', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,11 @@ def _run_target(dirname: str, mode: str) -> PutativeTarget:
 async def find_putative_warpgrid_targets(
     request: PutativeWarpGridTargetsRequest, all_owned_sources: AllOwnedSources
 ) -> PutativeTargets:
-    c_files, warp_tomls, package_jsons = await MultiGet(
+    c_files, warp_tomls, package_jsons, manifests = await MultiGet(
         Get(Paths, PathGlobs, request.path_globs("*.c", "*.h")),
         Get(Paths, PathGlobs, request.path_globs("warp.toml")),
         Get(Paths, PathGlobs, request.path_globs("package.json")),
+        Get(Paths, PathGlobs, request.path_globs("Cargo.toml")),
     )
     owned = set(all_owned_sources)
     dirs_with_config = {os.path.dirname(path) for path in warp_tomls.files}
@@ -156,6 +162,19 @@ async def find_putative_warpgrid_targets(
         )
         if dirname in dirs_with_config:
             putative.append(_run_target(dirname, "serve"))
+    unowned_manifests = sorted(set(manifests.files) - owned)
+    if unowned_manifests:
+        for fc in await Get(DigestContents, PathGlobs(unowned_manifests)):
+            if not _CDYLIB.search(fc.content.decode(errors="replace")):
+                continue
+            dirname = os.path.dirname(fc.path)
+            putative.append(
+                PutativeTarget.for_target_type(
+                    RustComponentTarget, path=dirname, name="wasm", triggering_sources=["Cargo.toml"]
+                )
+            )
+            if dirname in dirs_with_config:
+                putative.append(_run_target(dirname, "serve"))
     return PutativeTargets(putative)
 
 
