@@ -17,6 +17,9 @@
 #   WASM_TOOLS   wasm-tools binary (default: wasm-tools on PATH)
 #   OUT          the component to write; CORE_OUT optionally also keeps the core module
 #   OPT          TinyGo -opt level (default z); SCHEDULER (default asyncify); GC (default: target's)
+#   INTERP_TIMEOUT  TinyGo's budget for running package initializers at compile time (default 30m:
+#                Go 1.24's crypto/internal/fips140/nistec init needs minutes on a busy machine,
+#                beyond TinyGo's 3m default)
 #   WORK         optional scratch directory (default $OUT.work, removed afterwards)
 #
 # Tools on PATH: clang-19 (or clang), wasm-ld-19, wasm-opt (binaryen >= 102).
@@ -41,6 +44,7 @@ die() {
 PKG=${PKG:-.}
 OPT=${OPT:-z}
 SCHEDULER=${SCHEDULER:-asyncify}
+INTERP_TIMEOUT=${INTERP_TIMEOUT:-30m}
 WASM_TOOLS=${WASM_TOOLS:-wasm-tools}
 WORK=${WORK:-$OUT.work}
 
@@ -82,7 +86,7 @@ echo "build_go_component.sh: tinygo build $PKG ($WORLD)"
         GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=readonly GOSUMDB=off GOWORK=off \
         PATH="$TINYGOROOT/go/bin:$PATH" \
         "$TINYGOROOT/bin/tinygo" build -target=wasip1 -buildmode=c-shared -no-debug \
-        -opt="$OPT" -scheduler="$SCHEDULER" ${GC:+-gc="$GC"} -o "$WORK/core.wasm" "$PKG"
+        -opt="$OPT" -scheduler="$SCHEDULER" -interp-timeout="$INTERP_TIMEOUT" ${GC:+-gc="$GC"} -o "$WORK/core.wasm" "$PKG"
 ) || die "tinygo build failed (see above)"
 [ -s "$WORK/core.wasm" ] || die "tinygo produced no core module"
 
