@@ -20,6 +20,8 @@
 #   INTERP_TIMEOUT  TinyGo's budget for running package initializers at compile time (default 30m:
 #                Go 1.24's crypto/internal/fips140/nistec init needs minutes on a busy machine,
 #                beyond TinyGo's 3m default)
+#   TINYGO_CACHE optional, NOT for hermetic builds: a persistent directory for GOCACHE and TinyGo's
+#                library cache, shared between runs (the compatibility matrix and dev loops use it)
 #   WORK         optional scratch directory (default $OUT.work, removed afterwards)
 #
 # Tools on PATH: clang-19 (or clang), wasm-ld-19, wasm-opt (binaryen >= 102).
@@ -81,7 +83,9 @@ GOMODCACHE=$(cd "$GOMODCACHE" && pwd -P)
 echo "build_go_component.sh: tinygo build $PKG ($WORLD)"
 (
     cd "$WORK/src"
-    env HOME="$WORK/home" XDG_CACHE_HOME="$WORK/home/.cache" GOCACHE="$WORK/gocache" \
+    CACHE_ROOT=${TINYGO_CACHE:-$WORK/home/.cache}
+    mkdir -p "$CACHE_ROOT"
+    env HOME="$WORK/home" XDG_CACHE_HOME="$CACHE_ROOT" GOCACHE="$CACHE_ROOT/go-build" \
         GOPATH="$WORK/gopath" GOMODCACHE="$GOMODCACHE" GOROOT="$TINYGOROOT/go" TINYGOROOT="$TINYGOROOT" \
         GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=readonly GOSUMDB=off GOWORK=off \
         PATH="$TINYGOROOT/go/bin:$PATH" \
