@@ -6,10 +6,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,10 +24,71 @@ func dsn() string {
 	return "postgres://app@db.production.warp.local:5432/postgres?sslmode=disable"
 }
 
+// writeJSON writes flat JSON objects and lists of them by hand: encoding/json's reflection trips
+// a TinyGo 0.37 reflect gap in a program this size (docs/domains/03-tinygo.md).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fmt.Fprintln(w, toJSON(v))
+}
+
+func toJSON(v any) string {
+	switch x := v.(type) {
+	case string:
+		return jsonString(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case map[string]string:
+		return object(len(x), func(emit func(k, v string)) {
+			for k, s := range x {
+				emit(k, jsonString(s))
+			}
+		})
+	case map[string]int64:
+		return object(len(x), func(emit func(k, v string)) {
+			for k, n := range x {
+				emit(k, strconv.FormatInt(n, 10))
+			}
+		})
+	case []row:
+		parts := make([]string, len(x))
+		for i, r := range x {
+			parts[i] = `{"n":` + strconv.FormatInt(int64(r.N), 10) + `,"text":` + jsonString(r.Text) + `}`
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	return jsonString(fmt.Sprint(v))
+}
+
+func object(n int, fill func(emit func(k, v string))) string {
+	parts := make([]string, 0, n)
+	fill(func(k, v string) { parts = append(parts, jsonString(k)+":"+v) })
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+type row struct {
+	N    int32
+	Text string
 }
 
 func withConn(w http.ResponseWriter, r *http.Request, f func(ctx context.Context, conn *pgx.Conn) (any, error)) {
@@ -65,10 +128,6 @@ func main() {
 			rows, err := conn.Query(ctx, "select g, 'row ' || g from generate_series(1, $1::int) g", r.PathValue("n"))
 			if err != nil {
 				return nil, err
-			}
-			type row struct {
-				N    int32  `json:"n"`
-				Text string `json:"text"`
 			}
 			var out []row
 			for rows.Next() {
