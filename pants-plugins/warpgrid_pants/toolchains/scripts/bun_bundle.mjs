@@ -17,7 +17,7 @@
  * has errors, or the output imports anything other than the world's `warpgrid:*`/`wasi:*`
  * interfaces (ComponentizeJS binds only those).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -66,7 +66,11 @@ async function main() {
 
   const pluginPath = join(bunSdkDir, 'src/bundler/plugin.ts');
   if (!existsSync(pluginPath)) fail(`the WarpGrid Bun bundler plugin is missing: ${pluginPath}`);
-  const { warpgridBunPlugin, ENTRY } = await import(pathToFileURL(pluginPath).href);
+  const { warpgridBunPlugin, entryServes, ENTRY } = await import(pathToFileURL(pluginPath).href);
+  if (!entryServes(readFileSync(entry, 'utf8'))) {
+    fail(`${entry} serves nothing: a Bun entry must call Bun.serve({ fetch(req) { ... } }) or ` +
+      '`export default { fetch(req) { ... } }` (a hono app: `export default app`)');
+  }
 
   const result = await Bun.build({
     entrypoints: [ENTRY],

@@ -2,20 +2,28 @@
  * The component's http-handler export for a Bun entry. The WarpGrid bundler plugin generates
  * the bundle's entry module as
  *
- *   import { httpHandlerFor } from '@warpgrid/bun-sdk/runtime';
- *   import * as entry from './<the app entry>';
- *   export const httpHandler = httpHandlerFor(entry, '<entry>');
+ *   import { lazyHttpHandler } from '@warpgrid/bun-sdk/runtime';
+ *   export const httpHandler = lazyHttpHandler(() => import('./<the app entry>'), '<entry>');
  *
- * and this picks what Bun itself would serve: the server of a `Bun.serve(...)` call made while
- * the entry loaded, else the entry's `export default { fetch, routes?, error? }` (any object
- * with a `fetch` method, e.g. a hono app). The choice is made when the module loads, at build
- * time, so an entry that serves nothing fails the build instead of the first request.
- * Requests then cross as the WIT records through @warpgrid/sdk/http's adapter.
+ * The app is loaded on the first request, not at build time. Under Bun, a service's top-level
+ * code runs when the process starts, with the real environment: `const db = createPool({ host:
+ * Bun.env.DATABASE_HOST })`, `port: Number(Bun.env.PORT)`. ComponentizeJS runs module top
+ * level under Wizer at build time, where host calls (the environment, files) are not
+ * allowed and whose values would be frozen into the component. Loading the app lazily keeps
+ * Bun's semantics: the bundle's dynamic import is an in-bundle lazy module (no fetch), and the
+ * host gives each request a fresh instance, so the app's top level sees that request's
+ * environment. Measured cost: see docs/domains/06-bun.md.
+ *
+ * What is served is what Bun itself would serve: the server of a `Bun.serve(...)` call made
+ * while the entry loaded, else the entry's `export default { fetch, routes?, error? }` (any
+ * object with a `fetch` method, e.g. a hono app). Requests cross as the WIT records through
+ * @warpgrid/sdk/http's adapter (a throwing app becomes a 500 naming the error).
  */
 import { serve as httpHandlerOf } from '@warpgrid/sdk/http';
 import { Server, servedServer, type ServeOptions } from './polyfills/serve.ts';
 import { env } from './polyfills/index.ts';
 
+/** The server a loaded entry module serves; throws naming the entry when it serves nothing. */
 export function serverFor(entry: Record<string, unknown>, entryName: string): Server {
   const served = servedServer();
   if (served) return served;
@@ -29,17 +37,11 @@ export function serverFor(entry: Record<string, unknown>, entryName: string): Se
   );
 }
 
-export function httpHandlerFor(entry: Record<string, unknown>, entryName: string) {
-  const server = serverFor(entry, entryName);
-  return httpHandlerOf((request: Request) => server.fetch(request));
-}
-
-/** The http-handler export for an entry that is loaded on the first request (see the header). */
+/** The http-handler export: loads the entry on the first request, then serves it. */
 export function lazyHttpHandler(load: () => Promise<Record<string, unknown>>, entryName: string) {
   let server: Server | null = null;
-  const handler = httpHandlerOf(async (request: Request) => {
+  return httpHandlerOf(async (request: Request) => {
     server ??= serverFor(await load(), entryName);
     return server.fetch(request);
   });
-  return handler;
 }

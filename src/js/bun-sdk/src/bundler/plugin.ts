@@ -3,8 +3,9 @@
  * [warpgridBunPlugin(...)] })` turns a Bun service into one ESM file that ComponentizeJS can
  * make an http-service component of, without changes to the service's code:
  *
- * - the bundle's entry is a generated module (`ENTRY`) that loads the app's entry and exports
- *   `httpHandler` for it (see runtime.ts: `Bun.serve(...)` or `export default { fetch }`);
+ * - the bundle's entry is a generated module (`ENTRY`) that exports `httpHandler` and loads the
+ *   app's entry on the first request (see runtime.ts for why not at build time, and what is
+ *   served: `Bun.serve(...)` or `export default { fetch }`);
  * - every application source file (under the project directory, outside node_modules) that
  *   mentions `Bun` gets `import { Bun } from '@warpgrid/bun-sdk/polyfills'` prepended, so
  *   `Bun.file`, `Bun.env`, `Bun.sleep` and `Bun.serve` are the WASI/shim-backed polyfills,
@@ -80,7 +81,16 @@ function isAppSource(path: string, projectDir: string): boolean {
   return !rel.startsWith('..') && !rel.startsWith(sep) && !rel.split(sep).includes('node_modules') && SOURCE.test(path);
 }
 
-/** The generated entry module: load the app entry, export its http-handler. */
+/**
+ * Whether an entry's source serves something (`export default ...` or a `serve(...)` call).
+ * The app is loaded at request time, so this cheap check is what makes an entry that serves
+ * nothing fail the build rather than every request.
+ */
+export function entryServes(source: string): boolean {
+  return /\bexport\s+default\b|\bexport\s*\{[^}]*\bas\s+default\b|\bserve\s*\(/.test(source);
+}
+
+/** The generated entry module: export the http-handler, load the app entry lazily. */
 export function entrySource(entry: string, root: string): string {
   const rel = relative(root, entry).split(sep).join('/');
   const spec = rel.startsWith('.') ? rel : `./${rel}`;
