@@ -63,7 +63,7 @@ const server = Bun.serve({
             'INSERT INTO bun_users (name, email) VALUES ($1, $2) RETURNING id, name, email, created_at', [body.name, body.email]);
           return Response.json(r.rows[0], { status: 201 });
         } catch (err) {
-          if ((err as { code?: string }).code === '23505' || /duplicate key|unique/i.test(String((err as Error).message))) {
+          if ((err as { code?: string }).code === '23505') { // unique_violation, in both modes
             return Response.json({ error: `email ${body.email} already exists` }, { status: 409 });
           }
           throw err;

@@ -11,7 +11,8 @@
  * needs the WarpGrid bundler plugin (src/js/bun-sdk/src/bundler/plugin.ts): Bun APIs become
  * WASI/shim-backed polyfills and the bundle exports `httpHandler`. No network; inputs are
  * the given paths only; `--root` (default: the current directory) is what paths inside the
- * bundle are relative to, so keep the same layout (e.g. the repository's) for identical output.
+ * bundle are relative to (the script builds from there), so keep the same layout (e.g. the
+ * repository's) for identical output.
  *
  * Fails (exit 1, message naming the file and the step) when an input is missing, the bundle
  * has errors, or the output imports anything other than the world's `warpgrid:*`/`wasi:*`
@@ -72,6 +73,9 @@ async function main() {
       '`export default { fetch(req) { ... } }` (a hono app: `export default app`)');
   }
 
+  // Bun names modules in the bundle (`// path` comments) relative to the working directory,
+  // whatever `root` says: build from the root so the bundle is the same in every sandbox.
+  process.chdir(root);
   const result = await Bun.build({
     entrypoints: [ENTRY],
     root,

@@ -27,7 +27,9 @@ trap 'rm -rf "$WORK"' EXIT
 BUNDLE=$WORK/bundle/bundle.js
 
 t0=$(date +%s.%N)
-[ "${SKIP_INSTALL:-0}" = 1 ] || BUN="$BUN" bash "$HERE/bun_install.sh" "$APP"
+# The install step keeps HOME/TMPDIR/cache in its working directory: run it in $WORK.
+ABS_APP=$(cd "$APP" && pwd)
+[ "${SKIP_INSTALL:-0}" = 1 ] || (cd "$WORK" && BUN="$BUN" bash "$HERE/bun_install.sh" "$ABS_APP")
 t1=$(date +%s.%N)
 HOME="$WORK" TMPDIR="$WORK" BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 "$BUN" "$HERE/bun_bundle.mjs" \
   --entry "$ENTRY" --project-dir "$APP" --bun-sdk "$BUN_SDK" --sdk "$SDK" --out "$BUNDLE"

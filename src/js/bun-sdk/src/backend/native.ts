@@ -24,6 +24,21 @@ function bun(): BunGlobal {
   return (globalThis as unknown as { Bun: BunGlobal }).Bun;
 }
 
+/**
+ * Bun's PostgresError carries the SQLSTATE in `errno` and a Bun code (`ERR_POSTGRES_...`) in
+ * `code`; node-postgres and the component backend (@warpgrid/sdk's pg client) put the SQLSTATE
+ * in `code`. Re-throw in that shape, so `err.code === '23505'` works in both modes.
+ */
+function databaseError(err: unknown): unknown {
+  const e = err as { name?: string; errno?: unknown; message?: string } & Record<string, unknown>;
+  if (!e || e.name !== 'PostgresError' || typeof e.errno !== 'string' || !/^[0-9A-Z]{5}$/.test(e.errno)) return err;
+  const out = new Error(e.message, { cause: err }) as Error & Record<string, unknown>;
+  out.name = 'DatabaseError';
+  out.code = e.errno;
+  for (const k of ['severity', 'detail', 'hint', 'position']) if (e[k] !== undefined) out[k] = e[k];
+  return out;
+}
+
 class NativePool implements Pool {
   private readonly sql: BunSql;
 
@@ -40,7 +55,12 @@ class NativePool implements Pool {
   }
 
   async query<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    const result = await this.sql.unsafe(text, params);
+    let result: BunSqlResult;
+    try {
+      result = await this.sql.unsafe(text, params);
+    } catch (err) {
+      throw databaseError(err);
+    }
     const rows = Array.from(result) as R[];
     return { command: result.command ?? '', rowCount: result.count ?? rows.length, rows };
   }

@@ -15,7 +15,7 @@
  * - `@warpgrid/bun-sdk[/sub]` and `@warpgrid/sdk[/sub]` resolve to the SDK sources given by
  *   path (no install step; the same layout in every sandbox).
  *
- * Paths in the generated entry are written relative to the bundle root, so the bundle does not
+ * The bundle names modules by their path relative to the bundle root (`root`), so it does not
  * depend on where the sandbox is.
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -92,8 +92,10 @@ export function entryServes(source: string): boolean {
 
 /** The generated entry module: export the http-handler, load the app entry lazily. */
 export function entrySource(entry: string, root: string): string {
+  // Imported by absolute path (Bun resolves a plugin module's imports from the working
+  // directory, not from `resolveDir`); the bundle names modules relative to `root` anyway.
   const rel = relative(root, entry).split(sep).join('/');
-  const spec = rel.startsWith('.') ? rel : `./${rel}`;
+  const spec = entry;
   return [
     `import { lazyHttpHandler } from '@warpgrid/bun-sdk/runtime';`,
     `export const httpHandler = lazyHttpHandler(() => import(${JSON.stringify(spec)}), ${JSON.stringify(rel)});`,
@@ -117,7 +119,6 @@ export function warpgridBunPlugin(options: WarpGridBunPluginOptions) {
       build.onLoad({ filter: /.*/, namespace: NAMESPACE }, () => ({
         contents: entrySource(o.entry, o.root),
         loader: 'js',
-        resolveDir: o.root,
       }));
       build.onResolve({ filter: /^bun$/ }, () => ({ path: polyfills }));
       build.onResolve({ filter: /^bun:/ }, (args: { path: string; importer: string }) => {
