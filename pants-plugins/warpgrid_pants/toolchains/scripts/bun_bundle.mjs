@@ -47,12 +47,19 @@ function strayImports(code) {
   return [...found];
 }
 
+/** require() targets left in a cjs bundle other than the world's interfaces. */
+function strayRequires(code) {
+  const found = new Set();
+  for (const m of code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) if (!/^(warpgrid|wasi):/.test(m[1])) found.add(m[1]);
+  return [...found];
+}
+
 async function main() {
   const { values: opts } = parseArgs({
     args: process.argv.slice(2),
     options: {
       entry: { type: 'string' }, 'project-dir': { type: 'string' }, 'bun-sdk': { type: 'string' },
-      sdk: { type: 'string' }, out: { type: 'string' }, root: { type: 'string' },
+      sdk: { type: 'string' }, out: { type: 'string' }, root: { type: 'string' }, format: { type: 'string' },
     },
     strict: true,
   });
@@ -62,6 +69,10 @@ async function main() {
   const sdkDir = requirePath(opts, 'sdk', 'src/js/sdk');
   const root = resolve(opts.root ?? '.');
   if (!opts.out) fail('missing --out: where to write the bundle');
+  // esm: the component bundle. cjs: the dev loop's bundle, evaluated by the dev engine
+  // (src/js/bun-sdk/src/dev/engine.js), where the world's interfaces become require() calls.
+  const format = opts.format ?? 'esm';
+  if (format !== 'esm' && format !== 'cjs') fail(`--format must be esm or cjs, got ${format}`);
   const out = resolve(opts.out);
   if (!existsSync(join(projectDir, 'package.json'))) fail(`no package.json in --project-dir ${projectDir}`);
 
@@ -80,7 +91,7 @@ async function main() {
     entrypoints: [ENTRY],
     root,
     target: 'browser',
-    format: 'esm',
+    format,
     splitting: false,
     minify: false,
     sourcemap: 'none',
@@ -107,11 +118,12 @@ async function main() {
       'expected one ESM file (assets and dynamic chunks cannot go into a component)');
   }
   const code = await chunks[0].text();
-  const stray = strayImports(code);
+  const stray = format === 'esm' ? strayImports(code) : strayRequires(code);
   if (stray.length) {
     fail(`the bundle of ${entry} still imports ${stray.join(', ')}: only warpgrid:*/wasi:* imports can be bound by ComponentizeJS`);
   }
-  if (!/\bexport\s*\{[^}]*\bhttpHandler\b/.test(code)) fail(`the bundle of ${entry} does not export httpHandler (plugin entry missing)`);
+  const exported = format === 'esm' ? /\bexport\s*\{[^}]*\bhttpHandler\b/ : /\bhttpHandler\b/;
+  if (!exported.test(code)) fail(`the bundle of ${entry} does not export httpHandler (plugin entry missing)`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, code);
   const sha = new Bun.CryptoHasher('sha256').update(code).digest('hex');
