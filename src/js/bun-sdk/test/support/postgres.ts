@@ -5,7 +5,6 @@
  * even if the test process dies; `stop()` ends it normally.
  */
 import { mkdtempSync, writeFileSync, rmSync, chownSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface TestPostgres {
@@ -50,7 +49,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   if (!existsSync(join(PG_BIN, 'postgres'))) {
     throw new Error(`PostgreSQL 15 not found in ${PG_BIN} (apt-get install postgresql-15, or set WARPGRID_PG_BIN)`);
   }
-  const root = mkdtempSync(join(process.env.WARPGRID_DB_TMPDIR ?? tmpdir(), 'wg-bun-pg-'));
+  // Not a private sandbox TMPDIR: the postgres user must reach the data dir (as localservers.py).
+  const root = mkdtempSync(join(process.env.WARPGRID_DB_TMPDIR ?? '/tmp', 'wg-bun-pg-'));
   const password = `bun-${crypto.randomUUID().slice(0, 8)}`;
   writeFileSync(join(root, 'pw'), password);
   if (process.getuid?.() === 0) {
