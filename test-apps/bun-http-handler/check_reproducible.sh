@@ -15,7 +15,7 @@ BUN=${1:?usage: check_reproducible.sh BUN WASM_TOOLS [KEEP_AS]}
 WASM_TOOLS=${2:?path to the pinned wasm-tools}
 KEEP_AS=${3:-}
 SCRIPTS=$REPO/pants-plugins/warpgrid_pants/toolchains/scripts
-RECIPE=$REPO/pants-plugins/warpgrid/toolchains/scripts/componentize.mjs
+RECIPE=$REPO/pants-plugins/warpgrid_pants/toolchains/scripts/componentize.mjs
 APP=test-apps/bun-http-handler
 
 build_once() {
