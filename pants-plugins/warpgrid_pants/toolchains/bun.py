@@ -54,7 +54,8 @@ class Bun:
 
     @property
     def exe_path(self) -> str:
-        return f"{self.mount}/bin/bun"
+        # Absolute through {chroot}: a Process with a working_directory resolves argv[0] from it.
+        return "{chroot}/" + f"{self.mount}/bin/bun"
 
     def env(self) -> dict[str, str]:
         return {
