@@ -389,6 +389,69 @@ class RustComponentTarget(Target):
         "`warpgrid_sdk::http_service!(app())`; its `db::DbStream` carries tokio-postgres and "
         "redis through the database proxy. Two clean builds give byte-identical components. "
         "`pants package` writes the `.wasm`; serve it with a `warpgrid_run` target."
+# bun_component
+# ---------------------------------------------------------------------------------------------
+
+
+class BunComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = (
+        "src/**/*.ts",
+        "src/**/*.tsx",
+        "src/**/*.js",
+        "src/**/*.mjs",
+        "src/**/*.jsx",
+        "package.json",
+        "bun.lock",
+        "tsconfig.json",
+        "bunfig.toml",
+    )
+    expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".jsx", ".json", ".lock", ".toml")
+    help = (
+        "The Bun application: its TypeScript/JavaScript sources, its `package.json` and its "
+        "`bun.lock` (Bun's text lockfile: sha512 integrity of every package; installed with the "
+        "pinned Bun, `bun install --frozen-lockfile --ignore-scripts`). `package.json` is required "
+        "next to the BUILD file; `bun.lock` is required when package.json has dependencies "
+        "(convert a binary `bun.lockb` with `bun install --save-text-lockfile`)."
+    )
+
+
+class BunEntryField(StringField):
+    alias = "entry"
+    default = "src/index.ts"
+    help = (
+        "The Bun entry module, relative to the BUILD file: it serves the way Bun does, with "
+        "`export default { fetch }` (any object with a `fetch` method, e.g. a hono app) or a "
+        "`Bun.serve({ fetch, routes })` call. The WarpGrid bundler plugin turns that into the "
+        "http-handler export and replaces `Bun.env`, `Bun.file`, `Bun.sleep` and `Bun.serve` with "
+        "WASI/shim-backed polyfills, so the code runs unchanged natively and in the component. The "
+        "app loads at the first request (not at build time), so top-level code may read `Bun.env`."
+    )
+
+
+class BunComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class BunComponentTarget(Target):
+    alias = "bun_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        BunComponentSourcesField,
+        BunEntryField,
+        BunComponentWorldField,
+        WitDirField,
+        JsEnableFeaturesField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a Bun service: dependencies installed from `bun.lock` "
+        "by the pinned Bun (`third_party/upstreams.toml` [bun]), one ESM bundle made by `bun build "
+        "--target=browser --format=esm` with the WarpGrid Bun plugin (`src/js/bun-sdk`), then the "
+        "shared ComponentizeJS toolchain (the same engine and recipe as "
+        "`componentize_js_component`). Byte-reproducible; every step is a cacheable Process. "
+        "`@warpgrid/bun-sdk` gives the app Postgres (`createPool`), `dns` and `fs` that work natively "
+        "under bun and in the component. See docs/domains/06-bun.md."
     )
 
 
@@ -398,6 +461,7 @@ def target_types() -> list[type[Target]]:
         CComponentTarget,
         ComponentizeJsComponentTarget,
         RustComponentTarget,
+        BunComponentTarget,
         WarpgridRunTarget,
     ]
 
