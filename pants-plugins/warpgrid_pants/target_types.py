@@ -285,7 +285,8 @@ class CComponentTarget(Target):
         "The sources are compiled with clang-19 against a `wasi_libc_sysroot`, the WIT world's "
         "type information is embedded with the pinned wasm-tools, and the module is turned into a "
         "component with the pinned WASI preview1 (reactor) adapter; for a `cli-service` world a "
-        "generated export of `wasi:cli/run` calls `main`. `pants package` writes the `.wasm`; a "
+        "generated export of `wasi:cli/run` calls `main`. Third-party C libraries (`c_library` "
+        "targets) are linked through `libraries`. `pants package` writes the `.wasm`; a "
         "`warpgrid_run` target runs it."
     )
 
