@@ -14,6 +14,7 @@ from warpgrid_pants.components import c, componentize, finalize, js, rust, world
 from warpgrid_pants.run import tailor, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
+    c_library,
     cargo,
     clang,
     componentize_js,
@@ -47,12 +48,13 @@ def rules():
         *rebase.rules(),
         # WarpGrid's shipped files (WIT, patches, SDKs, headers), or the repository's overrides.
         *contract.rules(),
-        # Toolchains: host tools, clang, wasm-tools, node, the sysroot, ComponentizeJS.
+        # Toolchains: host tools, clang, wasm-tools, node, the sysroot, C libraries, ComponentizeJS.
         *system_tools.rules(),
         *clang.rules(),
         *wasm_tools.rules(),
         *node.rules(),
         *wasi_libc.rules(),
+        *c_library.rules(),
         *componentize_js.rules(),
         *cargo.rules(),
         *bun.rules(),

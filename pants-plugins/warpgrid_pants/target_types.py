@@ -119,6 +119,90 @@ class WasiLibcSysrootTarget(Target):
 
 
 # ---------------------------------------------------------------------------------------------
+# c_library
+# ---------------------------------------------------------------------------------------------
+
+
+class CLibraryUpstreamField(UpstreamPinField):
+    help = (
+        "The name of the pinned upstream in `third_party/upstreams.toml` holding the library's "
+        "source (version, sha256, ordered fetch sources), e.g. `postgresql` or `hiredis`. The "
+        "archive is fetched by hash and extracted with the pin's `strip_prefix`."
+    )
+
+
+class CLibraryPatchesField(PatchesField):
+    help = (
+        "Addresses of `files` targets holding the patch series applied to the upstream before "
+        "the build, e.g. `patches=[\"//patches/postgresql\"]` (`patches/<upstream>/NNNN-name.patch` "
+        "in `git format-patch` form, applied with `patch -p1 --fuzz=0` in file name order). A patch "
+        "that does not apply fails the build naming the patch, the file and the hunk. Unset: the "
+        "upstream is built unmodified."
+    )
+
+
+class CLibraryRecipeField(SingleSourceField):
+    alias = "recipe"
+    default = "recipe.sh"
+    expected_file_extensions = (".sh",)
+    help = (
+        "The build recipe, relative to the BUILD file: a `sh` file sourced by WarpGrid's "
+        "`build_c_library.sh` that sets `LIBNAME` (the archive is `lib/lib$LIBNAME.a`), "
+        "`SOURCES` (C files to compile, relative to the upstream tree), `HEADERS` (headers to "
+        "install, each `tree-path[:include-path]`), `CFLAGS` (extra compile flags) and, for "
+        "autoconf trees, `CONFIGURE_ARGS` (then `./configure --host=wasm32-unknown-wasi "
+        "$CONFIGURE_ARGS` runs first, to generate headers such as `pg_config.h`)."
+    )
+
+
+class CLibraryOverlayField(MultipleSourcesField):
+    alias = "overlay"
+    default = ()
+    help = (
+        "WarpGrid-written files (never upstream text) copied over the patched tree before the "
+        "build, e.g. replacements for headers the upstream's own make would generate. They must "
+        "live under `overlay/` next to the BUILD file and land at their path below it: "
+        "`overlay/src/port/pg_config_paths.h` becomes `src/port/pg_config_paths.h` in the tree. "
+        "Globs are allowed: `overlay=[\"overlay/**/*\"]`."
+    )
+
+
+class CLibrarySysrootField(SingleTargetField):
+    alias = "sysroot"
+    help = (
+        "Address of the `wasi_libc_sysroot` target the library compiles against. Unset: "
+        "WarpGrid's built-in sysroot (the pinned wasi-libc with WarpGrid's patch series), the "
+        "one a `c_component` gets when it names none. Use the same sysroot as the components "
+        "that link the library."
+    )
+
+
+class CLibraryTarget(Target):
+    alias = "c_library"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        CLibraryUpstreamField,
+        CLibraryPatchesField,
+        CLibraryRecipeField,
+        CLibraryOverlayField,
+        CLibrarySysrootField,
+        OutputPathField,
+    )
+    help = (
+        "A third-party C library (headers plus a static archive) built for wasm32-wasi from a "
+        "pinned upstream source.\n\n"
+        "The upstream is fetched by hash and extracted, the `patches` series is applied, the "
+        "`overlay` files are copied over the tree, and WarpGrid's `build_c_library.sh` runs the "
+        "`recipe` with clang-19 against the `sysroot` (an optional cross `./configure`, then the "
+        "listed sources compiled and archived with `llvm-ar rcD`) in one sandboxed Process with "
+        "an explicit environment. The result, `include/**` and `lib/lib<name>.a`, is "
+        "byte-reproducible and cacheable locally and remotely. `c_component` targets link it "
+        "through their `libraries` field; `pants package` writes `include/` and `lib/` under "
+        "`dist/`."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # c_component
 # ---------------------------------------------------------------------------------------------
 
@@ -167,6 +251,17 @@ class CShimsField(StringSequenceField):
     )
 
 
+class CLibrariesField(SpecialCasedDependencies):
+    alias = "libraries"
+    help = (
+        "Addresses of `c_library` targets the component links, e.g. "
+        "`libraries=[\"//third_party/libpq\"]`. Each is built first (a change to it rebuilds the "
+        "component); its `include/` is added to every compile with `-isystem`, and its archives "
+        "follow the sources on the link line, in the order listed (list a library before the "
+        "libraries it uses)."
+    )
+
+
 class CComponentWorldField(WorldField):
     default = "warpgrid:shim/cli-service"
 
@@ -177,6 +272,7 @@ class CComponentTarget(Target):
         *COMMON_TARGET_FIELDS,
         CSourcesField,
         CSysrootField,
+        CLibrariesField,
         CFlagsField,
         CLinkFlagsField,
         CShimsField,
@@ -189,7 +285,8 @@ class CComponentTarget(Target):
         "The sources are compiled with clang-19 against a `wasi_libc_sysroot`, the WIT world's "
         "type information is embedded with the pinned wasm-tools, and the module is turned into a "
         "component with the pinned WASI preview1 (reactor) adapter; for a `cli-service` world a "
-        "generated export of `wasi:cli/run` calls `main`. `pants package` writes the `.wasm`; a "
+        "generated export of `wasi:cli/run` calls `main`. Third-party C libraries (`c_library` "
+        "targets) are linked through `libraries`. `pants package` writes the `.wasm`; a "
         "`warpgrid_run` target runs it."
     )
 
@@ -458,6 +555,7 @@ class BunComponentTarget(Target):
 def target_types() -> list[type[Target]]:
     return [
         WasiLibcSysrootTarget,
+        CLibraryTarget,
         CComponentTarget,
         ComponentizeJsComponentTarget,
         RustComponentTarget,

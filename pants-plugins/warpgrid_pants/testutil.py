@@ -1,13 +1,18 @@
 """For the plugin's RuleRunner tests: every build rule of the backend, without `pants run`/tailor.
 
-The run and tailor rules need Pants' Python backend (the host is a pex_binary), which the
-build tests do not load; everything else comes from the one list in register.py.
+The run and tailor rules and Pants' Python backend (which register.py brings along because the
+host runs as a PEX) need the Python backend's whole setup, which the build tests do not load;
+everything else comes from the one list in register.py.
 """
+
+from pants.backend.python import register as python_backend
+from pants.core.util_rules import archive, system_binaries
 
 from warpgrid_pants import register
 from warpgrid_pants.run import tailor, warpgrid_run
 
 
 def build_rules() -> list:
-    excluded = {*warpgrid_run.rules(), *tailor.rules()}
+    needed = {*archive.rules(), *system_binaries.rules()}
+    excluded = {*warpgrid_run.rules(), *tailor.rules(), *python_backend.rules()} - needed
     return [r for r in register.rules() if r not in excluded]
