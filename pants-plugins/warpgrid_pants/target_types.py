@@ -486,6 +486,10 @@ class RustComponentTarget(Target):
         "`warpgrid_sdk::http_service!(app())`; its `db::DbStream` carries tokio-postgres and "
         "redis through the database proxy. Two clean builds give byte-identical components. "
         "`pants package` writes the `.wasm`; serve it with a `warpgrid_run` target."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # bun_component
 # ---------------------------------------------------------------------------------------------
 
