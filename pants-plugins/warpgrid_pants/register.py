@@ -9,9 +9,20 @@ from pants.core.util_rules import archive, system_binaries
 
 from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
-from warpgrid_pants.components import c, componentize, finalize, js, world
+from warpgrid_pants.components import bun as bun_component
+from warpgrid_pants.components import c, componentize, finalize, js, rust, world
 from warpgrid_pants.run import tailor, warpgrid_run
-from warpgrid_pants.toolchains import clang, componentize_js, node, system_tools, wasi_libc, wasm_tools
+from warpgrid_pants.toolchains import (
+    bun,
+    c_library,
+    cargo,
+    clang,
+    componentize_js,
+    node,
+    system_tools,
+    wasi_libc,
+    wasm_tools,
+)
 from warpgrid_pants.upstream import extract, fetch, patch, pins, rebase
 from warpgrid_pants.upstream.subsystem import UpstreamsSubsystem
 
@@ -37,19 +48,24 @@ def rules():
         *rebase.rules(),
         # WarpGrid's shipped files (WIT, patches, SDKs, headers), or the repository's overrides.
         *contract.rules(),
-        # Toolchains: host tools, clang, wasm-tools, node, the sysroot, ComponentizeJS.
+        # Toolchains: host tools, clang, wasm-tools, node, the sysroot, C libraries, ComponentizeJS.
         *system_tools.rules(),
         *clang.rules(),
         *wasm_tools.rules(),
         *node.rules(),
         *wasi_libc.rules(),
+        *c_library.rules(),
         *componentize_js.rules(),
+        *cargo.rules(),
+        *bun.rules(),
         # The shared component pipeline, then each language's composition of it.
         *world.rules(),
         *componentize.rules(),
         *finalize.rules(),
         *c.rules(),
         *js.rules(),
+        *rust.rules(),
+        *bun_component.rules(),
         # Running components and proposing targets.
         *warpgrid_run.rules(),
         *tailor.rules(),

@@ -119,6 +119,90 @@ class WasiLibcSysrootTarget(Target):
 
 
 # ---------------------------------------------------------------------------------------------
+# c_library
+# ---------------------------------------------------------------------------------------------
+
+
+class CLibraryUpstreamField(UpstreamPinField):
+    help = (
+        "The name of the pinned upstream in `third_party/upstreams.toml` holding the library's "
+        "source (version, sha256, ordered fetch sources), e.g. `postgresql` or `hiredis`. The "
+        "archive is fetched by hash and extracted with the pin's `strip_prefix`."
+    )
+
+
+class CLibraryPatchesField(PatchesField):
+    help = (
+        "Addresses of `files` targets holding the patch series applied to the upstream before "
+        "the build, e.g. `patches=[\"//patches/postgresql\"]` (`patches/<upstream>/NNNN-name.patch` "
+        "in `git format-patch` form, applied with `patch -p1 --fuzz=0` in file name order). A patch "
+        "that does not apply fails the build naming the patch, the file and the hunk. Unset: the "
+        "upstream is built unmodified."
+    )
+
+
+class CLibraryRecipeField(SingleSourceField):
+    alias = "recipe"
+    default = "recipe.sh"
+    expected_file_extensions = (".sh",)
+    help = (
+        "The build recipe, relative to the BUILD file: a `sh` file sourced by WarpGrid's "
+        "`build_c_library.sh` that sets `LIBNAME` (the archive is `lib/lib$LIBNAME.a`), "
+        "`SOURCES` (C files to compile, relative to the upstream tree), `HEADERS` (headers to "
+        "install, each `tree-path[:include-path]`), `CFLAGS` (extra compile flags) and, for "
+        "autoconf trees, `CONFIGURE_ARGS` (then `./configure --host=wasm32-unknown-wasi "
+        "$CONFIGURE_ARGS` runs first, to generate headers such as `pg_config.h`)."
+    )
+
+
+class CLibraryOverlayField(MultipleSourcesField):
+    alias = "overlay"
+    default = ()
+    help = (
+        "WarpGrid-written files (never upstream text) copied over the patched tree before the "
+        "build, e.g. replacements for headers the upstream's own make would generate. They must "
+        "live under `overlay/` next to the BUILD file and land at their path below it: "
+        "`overlay/src/port/pg_config_paths.h` becomes `src/port/pg_config_paths.h` in the tree. "
+        "Globs are allowed: `overlay=[\"overlay/**/*\"]`."
+    )
+
+
+class CLibrarySysrootField(SingleTargetField):
+    alias = "sysroot"
+    help = (
+        "Address of the `wasi_libc_sysroot` target the library compiles against. Unset: "
+        "WarpGrid's built-in sysroot (the pinned wasi-libc with WarpGrid's patch series), the "
+        "one a `c_component` gets when it names none. Use the same sysroot as the components "
+        "that link the library."
+    )
+
+
+class CLibraryTarget(Target):
+    alias = "c_library"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        CLibraryUpstreamField,
+        CLibraryPatchesField,
+        CLibraryRecipeField,
+        CLibraryOverlayField,
+        CLibrarySysrootField,
+        OutputPathField,
+    )
+    help = (
+        "A third-party C library (headers plus a static archive) built for wasm32-wasi from a "
+        "pinned upstream source.\n\n"
+        "The upstream is fetched by hash and extracted, the `patches` series is applied, the "
+        "`overlay` files are copied over the tree, and WarpGrid's `build_c_library.sh` runs the "
+        "`recipe` with clang-19 against the `sysroot` (an optional cross `./configure`, then the "
+        "listed sources compiled and archived with `llvm-ar rcD`) in one sandboxed Process with "
+        "an explicit environment. The result, `include/**` and `lib/lib<name>.a`, is "
+        "byte-reproducible and cacheable locally and remotely. `c_component` targets link it "
+        "through their `libraries` field; `pants package` writes `include/` and `lib/` under "
+        "`dist/`."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # c_component
 # ---------------------------------------------------------------------------------------------
 
@@ -167,6 +251,17 @@ class CShimsField(StringSequenceField):
     )
 
 
+class CLibrariesField(SpecialCasedDependencies):
+    alias = "libraries"
+    help = (
+        "Addresses of `c_library` targets the component links, e.g. "
+        "`libraries=[\"//third_party/libpq\"]`. Each is built first (a change to it rebuilds the "
+        "component); its `include/` is added to every compile with `-isystem`, and its archives "
+        "follow the sources on the link line, in the order listed (list a library before the "
+        "libraries it uses)."
+    )
+
+
 class CComponentWorldField(WorldField):
     default = "warpgrid:shim/cli-service"
 
@@ -177,6 +272,7 @@ class CComponentTarget(Target):
         *COMMON_TARGET_FIELDS,
         CSourcesField,
         CSysrootField,
+        CLibrariesField,
         CFlagsField,
         CLinkFlagsField,
         CShimsField,
@@ -189,7 +285,8 @@ class CComponentTarget(Target):
         "The sources are compiled with clang-19 against a `wasi_libc_sysroot`, the WIT world's "
         "type information is embedded with the pinned wasm-tools, and the module is turned into a "
         "component with the pinned WASI preview1 (reactor) adapter; for a `cli-service` world a "
-        "generated export of `wasi:cli/run` calls `main`. `pants package` writes the `.wasm`; a "
+        "generated export of `wasi:cli/run` calls `main`. Third-party C libraries (`c_library` "
+        "targets) are linked through `libraries`. `pants package` writes the `.wasm`; a "
         "`warpgrid_run` target runs it."
     )
 
@@ -334,11 +431,139 @@ class WarpgridRunTarget(Target):
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# rust_component
+# ---------------------------------------------------------------------------------------------
+
+
+class RustComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = ("Cargo.toml", "Cargo.lock", "src/**/*.rs")
+    expected_file_extensions = (".toml", ".lock", ".rs")
+    help = (
+        "The Cargo package: its `Cargo.toml` (a `[lib]` with `crate-type = [\"cdylib\"]`), its "
+        "`Cargo.lock` (every crate is vendored from it and the build runs `--locked --offline`), "
+        "and its Rust sources. "
+        "`Cargo.toml` and `Cargo.lock` are required and must sit next to the BUILD file."
+    )
+
+
+class RustComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class RustFlagsField(StringSequenceField):
+    alias = "rustflags"
+    default = ()
+    help = (
+        "Extra rustc flags for every crate of the build, e.g. `[\"--cfg\", \"tokio_unstable\"]` "
+        "(tokio's `net`, which redis' `tokio-comp` turns on, builds for wasm32-wasip2 only with "
+        "it). Use this rather than `.cargo/config.toml`: Pants ignores dot-directories, so that "
+        "file never reaches the build sandbox."
+    )
+
+
+class RustComponentTarget(Target):
+    alias = "rust_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        RustComponentSourcesField,
+        RustComponentWorldField,
+        RustFlagsField,
+        WitDirField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a Cargo package with the pinned Rust toolchain "
+        "(`rust-toolchain.toml`: channel and the wasm32-wasip2 target; installed with rustup).\n\n"
+        "Steps, each a cached Process: `cargo vendor --locked` fetches the crates of the "
+        "package's `Cargo.lock` (keyed by the manifests and the lockfile only); `cargo build "
+        "--locked --offline --release --target wasm32-wasip2` compiles from the vendored crates "
+        "with paths remapped and one codegen unit, and rustc's linker emits the component; the "
+        "pinned wasm-tools validates it and checks the world's export. The `warpgrid-sdk` crate "
+        "(`src/rust/warpgrid-sdk`, a path dependency) generates the `warpgrid:shim` bindings "
+        "from `wit/` and exports an axum Router or any tower Service with "
+        "`warpgrid_sdk::http_service!(app())`; its `db::DbStream` carries tokio-postgres and "
+        "redis through the database proxy. Two clean builds give byte-identical components. "
+        "`pants package` writes the `.wasm`; serve it with a `warpgrid_run` target."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# bun_component
+# ---------------------------------------------------------------------------------------------
+
+
+class BunComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = (
+        "src/**/*.ts",
+        "src/**/*.tsx",
+        "src/**/*.js",
+        "src/**/*.mjs",
+        "src/**/*.jsx",
+        "package.json",
+        "bun.lock",
+        "tsconfig.json",
+        "bunfig.toml",
+    )
+    expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".jsx", ".json", ".lock", ".toml")
+    help = (
+        "The Bun application: its TypeScript/JavaScript sources, its `package.json` and its "
+        "`bun.lock` (Bun's text lockfile: sha512 integrity of every package; installed with the "
+        "pinned Bun, `bun install --frozen-lockfile --ignore-scripts`). `package.json` is required "
+        "next to the BUILD file; `bun.lock` is required when package.json has dependencies "
+        "(convert a binary `bun.lockb` with `bun install --save-text-lockfile`)."
+    )
+
+
+class BunEntryField(StringField):
+    alias = "entry"
+    default = "src/index.ts"
+    help = (
+        "The Bun entry module, relative to the BUILD file: it serves the way Bun does, with "
+        "`export default { fetch }` (any object with a `fetch` method, e.g. a hono app) or a "
+        "`Bun.serve({ fetch, routes })` call. The WarpGrid bundler plugin turns that into the "
+        "http-handler export and replaces `Bun.env`, `Bun.file`, `Bun.sleep` and `Bun.serve` with "
+        "WASI/shim-backed polyfills, so the code runs unchanged natively and in the component. The "
+        "app loads at the first request (not at build time), so top-level code may read `Bun.env`."
+    )
+
+
+class BunComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class BunComponentTarget(Target):
+    alias = "bun_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        BunComponentSourcesField,
+        BunEntryField,
+        BunComponentWorldField,
+        WitDirField,
+        JsEnableFeaturesField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a Bun service: dependencies installed from `bun.lock` "
+        "by the pinned Bun (`third_party/upstreams.toml` [bun]), one ESM bundle made by `bun build "
+        "--target=browser --format=esm` with the WarpGrid Bun plugin (`src/js/bun-sdk`), then the "
+        "shared ComponentizeJS toolchain (the same engine and recipe as "
+        "`componentize_js_component`). Byte-reproducible; every step is a cacheable Process. "
+        "`@warpgrid/bun-sdk` gives the app Postgres (`createPool`), `dns` and `fs` that work natively "
+        "under bun and in the component. See docs/domains/06-bun.md."
+    )
+
+
 def target_types() -> list[type[Target]]:
     return [
         WasiLibcSysrootTarget,
+        CLibraryTarget,
         CComponentTarget,
         ComponentizeJsComponentTarget,
+        RustComponentTarget,
+        BunComponentTarget,
         WarpgridRunTarget,
     ]
 

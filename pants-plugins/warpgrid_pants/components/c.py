@@ -37,6 +37,7 @@ from warpgrid_pants.components.world import ComponentBuildError, WitWorld, WitWo
 from warpgrid_pants.target_types import (
     CComponentWorldField,
     CFlagsField,
+    CLibrariesField,
     CLinkFlagsField,
     ComponentOutputPathField,
     CShimsField,
@@ -44,6 +45,7 @@ from warpgrid_pants.target_types import (
     CSysrootField,
     WitDirField,
 )
+from warpgrid_pants.toolchains.c_library import BuiltCLibraries, CLibrariesRequest
 from warpgrid_pants.toolchains.clang import ClangProcess, ClangResourceDir, ClangToolchain
 from warpgrid_pants.toolchains.system_tools import step_failure
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootRequest
@@ -51,6 +53,7 @@ from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysroot
 SYSROOT_MOUNT = "__warpgrid_sysroot"
 SDK_INCLUDE_MOUNT = "__warpgrid_include"  # the C SDK headers: `#include <warpgrid/http.h>`
 CLI_RUN_GLUE = "__warpgrid_glue/cli_run.c"
+LIBRARY_MOUNT = "__warpgrid_lib"  # each `libraries` entry at __warpgrid_lib/<n>/{include,lib}
 
 # How C sources provide a world's export, for the error when the component lacks it.
 _EXPORT_HINTS = {
@@ -71,6 +74,7 @@ class CComponentFieldSet(PackageFieldSet):
 
     sources: CSourcesField
     sysroot: CSysrootField
+    libraries: CLibrariesField
     copts: CFlagsField
     linkopts: CLinkFlagsField
     shims: CShimsField
@@ -127,11 +131,12 @@ class CCoreModuleRequest:
 async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
     field_set, wit = request.field_set, request.wit
     address = field_set.address
-    sources, sysroot, clang, sdk = await MultiGet(
+    sources, sysroot, clang, sdk, libraries = await MultiGet(
         Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
         Get(ClangToolchain),
         Get(ContractFiles, ContractFilesRequest("c-include")),
+        Get(BuiltCLibraries, CLibrariesRequest(field_set.libraries)),
     )
     sdk_headers = await Get(Digest, RemovePrefix(sdk.digest, ITEMS["c-include"].canonical))
     c_files = [f for f in sources.snapshot.files if f.endswith(".c")]
@@ -151,6 +156,19 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
             glue = cli_run_glue(wit.wasi_cli_version)
             inputs.append(await Get(Digest, CreateDigest([FileContent(CLI_RUN_GLUE, glue)])))
             c_files.append(CLI_RUN_GLUE)
+    # Each library at its own mount: headers with -isystem before the sysroot's, archives after
+    # the sources (and the glue) in the order `libraries` lists them.
+    library_mounts = {f"{LIBRARY_MOUNT}/{i}": lib.digest for i, lib in enumerate(libraries.libraries)}
+    include_flags = [
+        flag
+        for i, lib in enumerate(libraries.libraries)
+        for flag in ("-isystem", f"{LIBRARY_MOUNT}/{i}/{lib.include_dir}")
+    ]
+    archives = [
+        f"{LIBRARY_MOUNT}/{i}/{archive}"
+        for i, lib in enumerate(libraries.libraries)
+        for archive in lib.archives
+    ]
     linked = await Get(
         FallibleProcessResult,
         ClangProcess(
@@ -162,12 +180,14 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
                 "-mexec-model=reactor",
                 "-isystem",
                 SDK_INCLUDE_MOUNT,
+                *include_flags,
                 # Sources are at repo-relative paths; immutable inputs are symlinks out of the
                 # sandbox: map the sandbox root away so neither can leak into the module.
                 "-ffile-prefix-map={chroot}/=",
                 "-fno-ident",
                 *field_set.copts.value,
                 *c_files,
+                *archives,
                 *shim_link_flags(field_set, sysroot),
                 *field_set.linkopts.value,
                 "-o",
@@ -175,7 +195,9 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
             ),
             description=f"Compile and link {address} with {clang.clang}",
             input_digest=await Get(Digest, MergeDigests(inputs)),
-            mounts=FrozenDict({SYSROOT_MOUNT: sysroot.digest, SDK_INCLUDE_MOUNT: sdk_headers}),
+            mounts=FrozenDict(
+                {SYSROOT_MOUNT: sysroot.digest, SDK_INCLUDE_MOUNT: sdk_headers, **library_mounts}
+            ),
             output_files=(CORE_MODULE,),
         ),
     )

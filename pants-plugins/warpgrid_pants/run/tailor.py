@@ -10,6 +10,11 @@ from the sources, so a proposal builds and runs as written:
   - TypeScript/JavaScript: a directory with `package.json` and `package-lock.json` whose entry
     (`src/index.ts`, `index.ts`, ... or package.json's `module`/`main`) has a fetch-style default
     export (a hono app, `{ fetch }`) or exports `httpHandler`: `componentize_js_component`.
+  - Rust: an unowned `Cargo.toml` of a `cdylib` crate (a wasm library): `rust_component`
+    (http-service, served).
+  - Bun: a directory whose package.json has a `bun.lock`, `bun.lockb` or `bunfig.toml` beside it,
+    declares Bun (`@types/bun`, `bun-types`, `engines.bun`) or has a script that runs `bun`:
+    `bun_component` (served by `warpgrid_run`, `mode="serve"`).
 A `warpgrid_run` is proposed next to a component only when the directory has a `warp.toml` (the
 run target's config).
 """
@@ -35,9 +40,12 @@ from pants.util.dirutil import group_by_dir
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.target_types import (
+    BunComponentTarget,
+    BunEntryField,
     CComponentTarget,
     ComponentizeJsComponentTarget,
     JsEntryField,
+    RustComponentTarget,
     WarpgridRunTarget,
 )
 
@@ -47,6 +55,8 @@ _C_HTTP = re.compile(rb"#\s*include\s*[<\"]warpgrid/http\.h[>\"]|\bwg_handle\s*\
 _C_MAIN = re.compile(rb"\bint\s+main\s*\(")
 _JS_ENTRY_CANDIDATES = ("src/index.ts", "src/index.js", "src/index.mjs", "index.ts", "index.js", "index.mjs")
 _JS_FETCH_EXPORT = re.compile(rb"export\s+default\b|export\s+(const|let|var)\s+httpHandler\b")
+# `crate-type = ["cdylib"]` (any spacing, possibly among other crate types).
+_CDYLIB = re.compile(r'^\s*crate-type\s*=\s*\[[^\]]*"cdylib"', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,19 @@ def is_bun_app(package_json: bytes) -> bool:
     return "@types/bun" in deps or "bun-types" in deps or "bun" in manifest.get("engines", {})
 
 
+# Files beside package.json that make a directory a Bun app.
+_BUN_MARKERS = ("bun.lock", "bun.lockb", "bunfig.toml")
+
+
+def _runs_bun(package_json: bytes) -> bool:
+    """A package script that runs `bun` (e.g. `"start": "bun run src/index.ts"`)."""
+    try:
+        scripts = json.loads(package_json or b"{}").get("scripts") or {}
+    except (ValueError, AttributeError):
+        return False
+    return any(re.search(r"(^|[\s;&|(])bun(\s|$)", str(v)) for v in scripts.values())
+
+
 def _run_target(dirname: str, mode: str) -> PutativeTarget:
     return PutativeTarget.for_target_type(
         WarpgridRunTarget,
@@ -102,10 +125,11 @@ def _run_target(dirname: str, mode: str) -> PutativeTarget:
 async def find_putative_warpgrid_targets(
     request: PutativeWarpGridTargetsRequest, all_owned_sources: AllOwnedSources
 ) -> PutativeTargets:
-    c_files, warp_tomls, package_jsons = await MultiGet(
+    c_files, warp_tomls, package_jsons, manifests = await MultiGet(
         Get(Paths, PathGlobs, request.path_globs("*.c", "*.h")),
         Get(Paths, PathGlobs, request.path_globs("warp.toml")),
         Get(Paths, PathGlobs, request.path_globs("package.json")),
+        Get(Paths, PathGlobs, request.path_globs("Cargo.toml")),
     )
     owned = set(all_owned_sources)
     dirs_with_config = {os.path.dirname(path) for path in warp_tomls.files}
@@ -134,9 +158,21 @@ async def find_putative_warpgrid_targets(
         dirname = os.path.dirname(package_json)
         if package_json in owned or "node_modules" in package_json.split("/"):
             continue
-        wanted = [os.path.join(dirname, c) for c in ("package.json", "package-lock.json", *_JS_ENTRY_CANDIDATES)]
+        wanted = [os.path.join(dirname, c) for c in ("package.json", "package-lock.json", *_BUN_MARKERS, *_JS_ENTRY_CANDIDATES)]
         contents = await Get(DigestContents, PathGlobs(wanted))
         files = {os.path.relpath(fc.path, dirname or "."): fc.content for fc in contents}
+        if any(m in files for m in _BUN_MARKERS) or is_bun_app(files["package.json"]) or _runs_bun(files["package.json"]):
+            # A Bun app: bun_component (entry: export default { fetch } or Bun.serve(...)).
+            entry = next((c for c in _JS_ENTRY_CANDIDATES if c in files), None)
+            kwargs = {} if entry in (None, BunEntryField.default) else {"entry": entry}
+            putative.append(
+                PutativeTarget.for_target_type(
+                    BunComponentTarget, path=dirname, name="wasm", triggering_sources=[package_json], kwargs=kwargs
+                )
+            )
+            if dirname in dirs_with_config:
+                putative.append(_run_target(dirname, "serve"))
+            continue
         if "package-lock.json" not in files:
             continue  # componentize_js_component installs from the npm lockfile
         if is_bun_app(files["package.json"]):
@@ -156,6 +192,19 @@ async def find_putative_warpgrid_targets(
         )
         if dirname in dirs_with_config:
             putative.append(_run_target(dirname, "serve"))
+    unowned_manifests = sorted(set(manifests.files) - owned)
+    if unowned_manifests:
+        for fc in await Get(DigestContents, PathGlobs(unowned_manifests)):
+            if not _CDYLIB.search(fc.content.decode(errors="replace")):
+                continue
+            dirname = os.path.dirname(fc.path)
+            putative.append(
+                PutativeTarget.for_target_type(
+                    RustComponentTarget, path=dirname, name="wasm", triggering_sources=["Cargo.toml"]
+                )
+            )
+            if dirname in dirs_with_config:
+                putative.append(_run_target(dirname, "serve"))
     return PutativeTargets(putative)
 
 

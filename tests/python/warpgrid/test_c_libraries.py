@@ -23,7 +23,7 @@ from guests import GuestMissing
 
 from warpgrid.config import WarpConfig
 from warpgrid.engine import WarpGridEngine
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 PG_USER, PG_PASSWORD = "app", "libpq-Secret-7"
 REDIS_PASSWORD = "hiredis-Secret-5"

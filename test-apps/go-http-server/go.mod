@@ -1,0 +1,3 @@
+module warpgrid.example/go-http-server
+
+go 1.22
