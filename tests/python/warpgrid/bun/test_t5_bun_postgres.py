@@ -27,7 +27,7 @@ import pytest
 
 from support import warpgrid_cmd
 
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 T4 = Path(os.environ.get("WARPGRID_T4_COMPONENT", "test-apps.ts-http-handler/wasm.wasm"))
 T5 = Path(os.environ.get("WARPGRID_T5_COMPONENT", "test-apps.bun-http-handler/wasm.wasm"))
