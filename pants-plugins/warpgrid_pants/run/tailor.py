@@ -10,8 +10,8 @@ from the sources, so a proposal builds and runs as written:
   - TypeScript/JavaScript: a directory with `package.json` and `package-lock.json` whose entry
     (`src/index.ts`, `index.ts`, ... or package.json's `module`/`main`) has a fetch-style default
     export (a hono app, `{ fetch }`) or exports `httpHandler`: `componentize_js_component`.
-  - Rust: an unowned `Cargo.toml` of a `cdylib` crate (a wasm library): `rust_component`
-    (http-service, served).
+  - Rust: an unowned `Cargo.toml` of a `cdylib` crate (a wasm library) that depends on
+    `warpgrid-sdk`, with its `Cargo.lock`: `rust_component` (http-service, served).
   - Bun: a directory whose package.json has a `bun.lock`, `bun.lockb` or `bunfig.toml` beside it,
     declares Bun (`@types/bun`, `bun-types`, `engines.bun`) or has a script that runs `bun`:
     `bun_component` (served by `warpgrid_run`, `mode="serve"`).
@@ -194,10 +194,14 @@ async def find_putative_warpgrid_targets(
             putative.append(_run_target(dirname, "serve"))
     unowned_manifests = sorted(set(manifests.files) - owned)
     if unowned_manifests:
+        locks = set((await Get(Paths, PathGlobs, request.path_globs("Cargo.lock"))).files)
         for fc in await Get(DigestContents, PathGlobs(unowned_manifests)):
-            if not _CDYLIB.search(fc.content.decode(errors="replace")):
-                continue
+            manifest = fc.content.decode(errors="replace")
             dirname = os.path.dirname(fc.path)
+            if os.path.join(dirname, "Cargo.lock") not in locks or not _CDYLIB.search(manifest):
+                continue  # rust_component builds --locked, and only a cdylib is a component
+            if "warpgrid-sdk" not in manifest:
+                continue  # the http-handler export comes from warpgrid-sdk; other crates target other worlds
             putative.append(
                 PutativeTarget.for_target_type(
                     RustComponentTarget, path=dirname, name="wasm", triggering_sources=["Cargo.toml"]
