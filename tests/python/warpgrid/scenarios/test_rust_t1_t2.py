@@ -24,7 +24,7 @@ import redis
 
 from support import warpgrid_cmd
 
-from warpgrid.shims.database import localservers
+from warpgrid_testing import localservers
 
 T1 = Path("test-apps.rust-http-postgres/wasm.wasm")
 T2 = Path("test-apps.rust-http-redis-postgres/wasm.wasm")
