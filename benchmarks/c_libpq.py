@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src" / "python"))
 
 from warpgrid.config import WarpConfig  # noqa: E402
 from warpgrid.engine import WarpGridEngine  # noqa: E402
-from warpgrid.shims.database import localservers  # noqa: E402
+from warpgrid_testing import localservers  # noqa: E402
 
 SOURCE = ROOT / "benchmarks" / "c-libpq" / "select1.c"
 USER, PASSWORD = "bench", "bench-Secret-3"
