@@ -4,7 +4,7 @@
  * http-handler export is called with WIT-shaped request records.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ENTRY, entryServes, warpgridBunPlugin } from '../src/bundler/plugin.ts';
@@ -17,12 +17,22 @@ const ROOT = resolve(SDK, '../../..');
 // A dependency that feature-detects Bun, as many packages do. Written here rather than
 // committed (node_modules is not committed): in a component it must not see the polyfill.
 const DEP = join(APP, 'node_modules/probe-dep');
+// Bun 1.4.5 resolves the bare imports of plugin-loaded app modules only when the working
+// directory (ROOT, as in bun_bundle.mjs) has a node_modules directory; the Pants sandbox of the
+// real build has one (the app's install), a fresh checkout does not. Measured: without it the
+// three Bun.serve tests fail with `Could not resolve: "probe-dep"`.
+const ROOT_MODULES = join(resolve(SDK, '../../..'), 'node_modules');
+const rootModulesExisted = existsSync(ROOT_MODULES);
 beforeAll(() => {
+  mkdirSync(ROOT_MODULES, { recursive: true });
   mkdirSync(DEP, { recursive: true });
   writeFileSync(join(DEP, 'package.json'), '{ "name": "probe-dep", "version": "1.0.0", "type": "module", "main": "index.js" }\n');
   writeFileSync(join(DEP, 'index.js'), "export const depSeesBun = () => typeof Bun !== 'undefined';\n");
 });
-afterAll(() => rmSync(join(APP, 'node_modules'), { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(join(APP, 'node_modules'), { recursive: true, force: true });
+  if (!rootModulesExisted) rmSync(ROOT_MODULES, { recursive: true, force: true });
+});
 
 async function bundle(entry: string) {
   // Bun names bundled modules relative to the working directory (as bun_bundle.mjs does).
