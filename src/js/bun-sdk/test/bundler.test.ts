@@ -3,7 +3,7 @@
  * then the bundle is loaded in Bun with stand-in imports (support/fakeshims.ts) and its
  * http-handler export is called with WIT-shaped request records.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,14 +21,14 @@ const DEP = join(APP, 'node_modules/probe-dep');
 // directory (ROOT, as in bun_bundle.mjs) has a node_modules directory; the Pants sandbox of the
 // real build has one (the app's install), a fresh checkout does not. Measured: without it the
 // three Bun.serve tests fail with `Could not resolve: "probe-dep"`.
+// It must exist before Bun's resolver first looks there (it caches directory lookups for the
+// whole `bun test` process), so it is made when this file loads, not in beforeAll.
 const ROOT_MODULES = join(resolve(SDK, '../../..'), 'node_modules');
 const rootModulesExisted = existsSync(ROOT_MODULES);
-beforeAll(() => {
-  mkdirSync(ROOT_MODULES, { recursive: true });
-  mkdirSync(DEP, { recursive: true });
-  writeFileSync(join(DEP, 'package.json'), '{ "name": "probe-dep", "version": "1.0.0", "type": "module", "main": "index.js" }\n');
-  writeFileSync(join(DEP, 'index.js'), "export const depSeesBun = () => typeof Bun !== 'undefined';\n");
-});
+mkdirSync(ROOT_MODULES, { recursive: true });
+mkdirSync(DEP, { recursive: true });
+writeFileSync(join(DEP, 'package.json'), '{ "name": "probe-dep", "version": "1.0.0", "type": "module", "main": "index.js" }\n');
+writeFileSync(join(DEP, 'index.js'), "export const depSeesBun = () => typeof Bun !== 'undefined';\n");
 afterAll(() => {
   rmSync(join(APP, 'node_modules'), { recursive: true, force: true });
   if (!rootModulesExisted) rmSync(ROOT_MODULES, { recursive: true, force: true });
