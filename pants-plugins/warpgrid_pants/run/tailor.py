@@ -111,6 +111,12 @@ def _runs_bun(package_json: bytes) -> bool:
     return any(re.search(r"(^|[\s;&|(])bun(\s|$)", str(v)) for v in scripts.values())
 
 
+def _is_bun_project(files: dict[str, bytes]) -> bool:
+    """A Bun lockfile or config beside package.json, Bun declared in it, or a script running bun."""
+    manifest = files.get("package.json", b"")
+    return any(m in files for m in _BUN_MARKERS) or is_bun_app(manifest) or _runs_bun(manifest)
+
+
 def _run_target(dirname: str, mode: str) -> PutativeTarget:
     return PutativeTarget.for_target_type(
         WarpgridRunTarget,
@@ -161,7 +167,7 @@ async def find_putative_warpgrid_targets(
         wanted = [os.path.join(dirname, c) for c in ("package.json", "package-lock.json", *_BUN_MARKERS, *_JS_ENTRY_CANDIDATES)]
         contents = await Get(DigestContents, PathGlobs(wanted))
         files = {os.path.relpath(fc.path, dirname or "."): fc.content for fc in contents}
-        if any(m in files for m in _BUN_MARKERS) or is_bun_app(files["package.json"]) or _runs_bun(files["package.json"]):
+        if _is_bun_project(files):
             # A Bun app: bun_component (entry: export default { fetch } or Bun.serve(...)).
             entry = next((c for c in _JS_ENTRY_CANDIDATES if c in files), None)
             kwargs = {} if entry in (None, BunEntryField.default) else {"entry": entry}
@@ -175,8 +181,6 @@ async def find_putative_warpgrid_targets(
             continue
         if "package-lock.json" not in files:
             continue  # componentize_js_component installs from the npm lockfile
-        if is_bun_app(files["package.json"]):
-            continue  # a Bun app: bun_component's tailor proposes it
         entry = js_entry(files["package.json"], files)
         if entry is None:
             continue

@@ -21,10 +21,9 @@ import os
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, OutputPathField, PackageFieldSet
-from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
-from pants.engine.fs import AddPrefix, CreateDigest, Digest, MergeDigests, RemovePrefix, Snapshot
-from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.fs import AddPrefix, Digest, MergeDigests, RemovePrefix, Snapshot
+from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
     HydratedSources,
@@ -33,6 +32,7 @@ from pants.engine.target import (
     Targets,
 )
 from pants.engine.unions import UnionRule
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.target_types import (
@@ -43,15 +43,14 @@ from warpgrid_pants.target_types import (
     CLibraryUpstreamField,
 )
 from warpgrid_pants.toolchains.clang import MAKE_TOOL_NAMES, ClangResourceDir, WasmClangSubsystem
-from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, plugin_scripts, step_failure
+from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
+from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, step_failure
 from warpgrid_pants.toolchains.wasi_libc import (
     PatchSeries,
     PatchSeriesRequest,
     WasiLibcSysroot,
     WasiLibcSysrootRequest,
 )
-from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
-from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
 
 BUILD_SCRIPT = "build_c_library.sh"
 # Sandbox layout. The sysroot and resource dir are ordinary inputs, not immutable mounts: the
@@ -68,8 +67,6 @@ OVERLAY_ROOT = "overlay"
 
 # What the script and an autoconf `configure` run besides clang and make's utilities.
 C_LIBRARY_EXTRA_TOOLS = ("awk", "expr", "patch", "printf", "uname")
-BUILD_TIMEOUT_SECONDS = 30 * 60
-REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
 
 
 class CLibraryBuildError(Exception):
@@ -157,22 +154,17 @@ def _checked_archives(address: Address, snapshot: Snapshot) -> tuple[str, ...]:
 
 
 @rule(desc="Building a C library", level=LogLevel.DEBUG)
-async def build_c_library(field_set: CLibraryFieldSet, bash: BashBinary) -> BuiltCLibrary:
+async def build_c_library(field_set: CLibraryFieldSet) -> BuiltCLibrary:
     address = field_set.address
-    upstream = field_set.upstream.value
-    extracted, series, sysroot, resource_dir, tools, script, recipe, overlay = await MultiGet(
-        Get(ExtractedUpstream, ExtractUpstreamRequest(upstream)),
-        Get(PatchSeries, PatchSeriesRequest(field_set.patches)),
+    series = await Get(PatchSeries, PatchSeriesRequest(field_set.patches))
+    upstream, sysroot, resource_dir, tools, recipe, overlay = await MultiGet(
+        Get(PatchedUpstream, PatchedUpstreamRequest(field_set.upstream.value, series.paths)),
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
         Get(ClangResourceDir),
         Get(CLibraryTools),
-        Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUILD_SCRIPT)),
         Get(HydratedSources, HydrateSourcesRequest(field_set.recipe)),
         Get(HydratedSources, HydrateSourcesRequest(field_set.overlay)),
     )
-    tree = extracted.digest
-    if series.paths:
-        tree = (await Get(PatchedTree, ApplyPatchSeriesRequest(upstream, tree, series.paths))).digest
     (recipe_path,) = recipe.snapshot.files
     recipe_name = os.path.basename(recipe_path)
     recipe_digest = recipe.snapshot.digest
@@ -180,56 +172,43 @@ async def build_c_library(field_set: CLibraryFieldSet, bash: BashBinary) -> Buil
         recipe_digest = await Get(Digest, RemovePrefix(recipe_digest, os.path.dirname(recipe_path)))
     inputs = list(
         await MultiGet(
-            Get(Digest, AddPrefix(tree, SRC_DIR)),
+            Get(Digest, AddPrefix(upstream.digest, SRC_DIR)),
             Get(Digest, AddPrefix(sysroot.digest, SYSROOT_DIR)),
             Get(Digest, AddPrefix(resource_dir.digest, RESOURCE_DIR)),
             Get(Digest, AddPrefix(recipe_digest, RECIPE_DIR)),
         )
     )
-    inputs.append(script)
-    env_extra = {}
+    env = {
+        "SRC": f"{{chroot}}/{SRC_DIR}",
+        "OUT": f"{{chroot}}/{OUT_DIR}",
+        "SYSROOT": f"{{chroot}}/{SYSROOT_DIR}",
+        "RESOURCE_DIR": f"{{chroot}}/{RESOURCE_DIR}",
+        "RECIPE": f"{{chroot}}/{RECIPE_DIR}/{recipe_name}",
+        "WORK": "{chroot}/work",
+        "CC": tools.clang,
+        "AR": tools.ar,
+        "LD": tools.wasm_ld,
+    }
     if overlay.snapshot.files:
         root = _overlay_root(address, overlay.snapshot.files)
         stripped = await Get(Digest, RemovePrefix(overlay.snapshot.digest, root))
         inputs.append(await Get(Digest, AddPrefix(stripped, OVERLAY_DIR)))
-        env_extra["OVERLAY"] = f"{{chroot}}/{OVERLAY_DIR}"
+        env["OVERLAY"] = f"{{chroot}}/{OVERLAY_DIR}"
 
-    pin = extracted.pin
-    env = tools.tools.env(
-        {
-            "SRC": f"{{chroot}}/{SRC_DIR}",
-            "OUT": f"{{chroot}}/{OUT_DIR}",
-            "SYSROOT": f"{{chroot}}/{SYSROOT_DIR}",
-            "RESOURCE_DIR": f"{{chroot}}/{RESOURCE_DIR}",
-            "RECIPE": f"{{chroot}}/{RECIPE_DIR}/{recipe_name}",
-            "WORK": "{chroot}/work",
-            "CC": tools.clang,
-            "AR": tools.ar,
-            "LD": tools.wasm_ld,
-            "HOME": "{chroot}/.home",
-            **env_extra,
-            # Informational (the inputs already key the build): shows up in the sandbox.
-            "WARPGRID_UPSTREAM": f"{pin.name} {pin.version} sha256:{pin.sha256}",
-            "WARPGRID_PATCHES": " ".join(os.path.basename(p) for p in series.paths),
-        }
-    )
+    pin = upstream.pin
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(bash.path, BUILD_SCRIPT),
+        UpstreamScriptBuild(
+            script=BUILD_SCRIPT,
+            upstream=upstream,
+            tools=tools.tools,
+            input_digest=await Get(Digest, MergeDigests(inputs)),
+            env=FrozenDict(env),
+            out_dir=OUT_DIR,
             description=(
                 f"Build C library {address} from {pin.name} {pin.version} with "
                 f"{len(series.paths)} patches"
             ),
-            level=LogLevel.INFO,
-            input_digest=await Get(Digest, MergeDigests(inputs)),
-            immutable_input_digests=tools.tools.immutable_input_digests,
-            env=env,
-            output_directories=(OUT_DIR,),
-            timeout_seconds=BUILD_TIMEOUT_SECONDS,
-            # With a remote cache, wait for its answer before starting a minutes-long build
-            # (Pants 2.17 otherwise races the local run against the remote lookup).
-            remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
         ),
     )
     if result.exit_code != 0:

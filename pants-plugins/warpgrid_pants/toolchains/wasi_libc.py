@@ -4,7 +4,7 @@ Pipeline (each step a cacheable Process or a pure digest operation, so a fresh c
 remote cache builds nothing):
   1. fetch + extract the pinned upstream (`third_party/upstreams.toml`, upstream rules),
   2. apply the patch series in order (upstream rules: a bad hunk names patch, file and hunk),
-  3. run `scripts/build_wasi_libc.sh` with clang-19 in a sandbox: explicit env (PATH of tool
+  3. run `scripts/build_wasi_libc.sh` with clang-19 (`script_build.UpstreamScriptBuild`): explicit env (PATH of tool
      shims, SOURCE_DATE_EPOCH=0, one fingerprint per tool), fixed JOBS so the cache key is the
      same on every machine,
   4. check the output really is a sysroot: a missing output directory yields an empty digest
@@ -23,20 +23,17 @@ from pants.core.goals.package import (
     OutputPathField,
     PackageFieldSet,
 )
-from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.fs import (
     AddPrefix,
-    CreateDigest,
     Digest,
     DigestContents,
     DigestSubset,
-    MergeDigests,
     PathGlobs,
     RemovePrefix,
     Snapshot,
 )
-from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
     HydratedSources,
@@ -46,6 +43,7 @@ from pants.engine.target import (
     Targets,
 )
 from pants.engine.unions import UnionRule
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
@@ -56,17 +54,13 @@ from warpgrid_pants.target_types import (
     WasiLibcThreadModelField,
 )
 from warpgrid_pants.toolchains.clang import MakeBuildTools
-from warpgrid_pants.toolchains.system_tools import plugin_scripts
-from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
-from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
+from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
 
 BUILD_SCRIPT = "build_wasi_libc.sh"
 SRC_DIR = "src"
 OUT_DIR = "sysroot"
 # Fixed (not the machine's core count): it is part of the cache key and must match everywhere.
 BUILD_JOBS = 2
-BUILD_TIMEOUT_SECONDS = 30 * 60
-REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
 
 
 class WasiLibcBuildError(Exception):
@@ -247,56 +241,38 @@ async def sysroot_from_target(field_set: WasiLibcSysrootFieldSet) -> WasiLibcSys
 
 
 @rule(desc="Building a wasi-libc sysroot", level=LogLevel.DEBUG)
-async def build_wasi_libc_sysroot(request: SysrootBuildRequest, bash: BashBinary) -> WasiLibcSysroot:
-    upstream = request.upstream
-    extracted, tools, script = await MultiGet(
-        Get(ExtractedUpstream, ExtractUpstreamRequest(upstream)),
+async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysroot:
+    upstream, tools = await MultiGet(
+        Get(
+            PatchedUpstream,
+            PatchedUpstreamRequest(request.upstream, request.patches, request.patches_digest),
+        ),
         Get(MakeBuildTools),
-        Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUILD_SCRIPT)),
     )
-    tree = extracted.digest
-    if request.patches:
-        patched = await Get(
-            PatchedTree,
-            ApplyPatchSeriesRequest(upstream, extracted.digest, request.patches, request.patches_digest),
-        )
-        tree = patched.digest
-    src = await Get(Digest, AddPrefix(tree, SRC_DIR))
-    input_digest = await Get(Digest, MergeDigests([src, script]))
-
-    pin = extracted.pin
-    env = tools.tools.env(
-        {
-            "SRC": f"{{chroot}}/{SRC_DIR}",
-            "OUT": f"{{chroot}}/{OUT_DIR}",
-            "CC": tools.clang,
-            "AR": tools.ar,
-            "NM": tools.nm,
-            "JOBS": str(BUILD_JOBS),
-            "THREAD_MODEL": request.thread_model,
-            "HOME": "{chroot}/.home",
-            # Informational (the tree digest already keys the build): shows up in the sandbox.
-            "WARPGRID_UPSTREAM": f"{pin.name} {pin.version} sha256:{pin.sha256}",
-            "WARPGRID_PATCHES": " ".join(os.path.basename(p) for p in request.patches),
-        }
-    )
+    pin = upstream.pin
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(bash.path, BUILD_SCRIPT),
+        UpstreamScriptBuild(
+            script=BUILD_SCRIPT,
+            upstream=upstream,
+            tools=tools.tools,
+            input_digest=await Get(Digest, AddPrefix(upstream.digest, SRC_DIR)),
+            env=FrozenDict(
+                {
+                    "SRC": f"{{chroot}}/{SRC_DIR}",
+                    "OUT": f"{{chroot}}/{OUT_DIR}",
+                    "CC": tools.clang,
+                    "AR": tools.ar,
+                    "NM": tools.nm,
+                    "JOBS": str(BUILD_JOBS),
+                    "THREAD_MODEL": request.thread_model,
+                }
+            ),
+            out_dir=OUT_DIR,
             description=(
                 f"Build wasi-libc {pin.version} with {len(request.patches)} patches "
                 f"({request.label})"
             ),
-            level=LogLevel.INFO,
-            input_digest=input_digest,
-            immutable_input_digests=tools.tools.immutable_input_digests,
-            env=env,
-            output_directories=(OUT_DIR,),
-            timeout_seconds=BUILD_TIMEOUT_SECONDS,
-            # With a remote cache, wait for its answer before starting a minutes-long build
-            # (Pants 2.17 otherwise races the local run against the remote lookup).
-            remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
         ),
     )
     if result.exit_code != 0:

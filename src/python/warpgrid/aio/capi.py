@@ -14,6 +14,7 @@ synchronous and single-threaded: one OS thread can keep many calls suspended at 
 from __future__ import annotations
 
 import ctypes
+from abc import ABC, abstractmethod
 from ctypes import POINTER, byref
 from typing import Any, Callable, Optional
 
@@ -223,12 +224,12 @@ def call_async(func: Any, store: Any, *args: Any) -> PendingCall:
 # An async host function: called when the guest calls the import, with the converted arguments.
 # It returns a `Continuation`: `ready()` is polled each time the guest's future is polled, and
 # once it is True `value()` gives the result to hand back (or raises to trap the guest).
-class Continuation:
-    def ready(self) -> bool:  # pragma: no cover - interface
-        raise NotImplementedError
+class Continuation(ABC):
+    @abstractmethod
+    def ready(self) -> bool: ...
 
-    def value(self) -> Any:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def value(self) -> Any: ...
 
 
 StartFn = Callable[..., Continuation]
