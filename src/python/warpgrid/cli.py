@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     srv.set_defaults(handler=cmd_serve)
 
+    dep = sub.add_parser("deploy", help="run every service of a deployment manifest in this process (docs/domains/01-host-functions.md)")
+    dep.add_argument("manifest", type=Path, help="deployment.toml: namespace and [services.<name>] tables")
+    dep.add_argument("--cache-dir", type=Path, help="compiled-code cache (default: XDG cache dir)")
+    dep.add_argument("--no-cache", action="store_true", help="do not use the compiled-code cache")
+    dep.set_defaults(handler=cmd_deploy)
+
     insp = sub.add_parser("inspect", help="show imports, exports and the shims a component needs")
     insp.add_argument("component", type=Path)
     insp.add_argument("--config", type=Path, help="warp.toml: also show whether each needed shim is enabled")
@@ -200,6 +206,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return worker()
     drain = config.limits.request_timeout_ms / 1000 + 1
     return run_workers(sock, args.workers, lambda ready: _exit_code(lambda: worker(lambda _url: ready())), drain_seconds=drain)
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """Every service of the manifest in this process, one log stream prefixed per service."""
+    from warpgrid.deployment import Deployment, load_manifest, serve
+    from warpgrid.deployment.logstream import install
+
+    install(logging.DEBUG if args.verbose else logging.INFO)
+    manifest = load_manifest(args.manifest)
+    return serve(Deployment(manifest, cache_dir=args.cache_dir, use_cache=not args.no_cache))
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from warpgrid.shims import SHIMS
 from warpgrid.shims.database.config import DatabaseConfig
+from warpgrid.shims.http_client.config import HttpClientConfig
 
 REGISTRY_SUFFIX = ".warp.local"
 
@@ -177,6 +178,7 @@ class WarpConfig(_Section):
     http: HttpConfig = Field(default_factory=HttpConfig)
     env: dict[str, str] = Field(default_factory=dict)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    http_client: HttpClientConfig = Field(default_factory=HttpClientConfig)
     # Where this config came from, for messages; not a warp.toml key.
     _source: str = PrivateAttr(default="<defaults>")
 

@@ -45,7 +45,7 @@ def test_package_resolves_and_encodes() -> None:
 def test_interfaces_and_worlds(resolved: dict) -> None:
     package = _package(resolved)
     assert set(package["interfaces"]) == {
-        "filesystem", "dns", "signals", "database-proxy", "threading", "http-handler",
+        "filesystem", "dns", "signals", "database-proxy", "threading", "http-handler", "http-client",
     }
     assert set(package["worlds"]) == {"shim-enabled", "http-service", "cli-service"}
 
@@ -67,7 +67,7 @@ def _interface_names(resolved: dict, items: dict) -> set[str]:
 
 def test_shim_enabled_imports_every_shim_and_wasi_cli(resolved: dict) -> None:
     imports = _interface_names(resolved, _world(resolved, "shim-enabled")["imports"])
-    for shim in ("filesystem", "dns", "signals", "database-proxy", "threading"):
+    for shim in ("filesystem", "dns", "signals", "database-proxy", "threading", "http-client"):
         assert f"warpgrid:shim/{shim}@0.1.0" in imports
     assert "wasi:cli/environment@0.2.12" in imports
 

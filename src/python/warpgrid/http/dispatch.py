@@ -46,11 +46,14 @@ class RequestDispatcher:
         self.stats = DispatchStats()
         self.ready = ReadyInstances(engine, component, ready_instances, warmup)
 
-    def handle(self, request: HttpRequest) -> HttpResponse:
-        """Never raises for guest problems: every fault becomes a 5xx with an error id."""
+    def handle(self, request: HttpRequest, timeout_ms: int | None = None) -> HttpResponse:
+        """Never raises for guest problems: every fault becomes a 5xx with an error id.
+        ``timeout_ms`` (default: [limits] request_timeout_ms) is shortened by a caller's deadline
+        when another service calls this one (warpgrid.shims.http_client)."""
         try:
             with self.ready.take() as guest:
-                response = guest.call_handler(request)
+                shorter = timeout_ms is not None and timeout_ms < guest.default_timeout_ms
+                response = guest.call_handler(request, timeout_ms if shorter else None)
         except GuestFault as fault:
             return self._fault_response(request, fault, fault.http_status)
         except (InstantiationError, ShimNotEnabledError) as e:

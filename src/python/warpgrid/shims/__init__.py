@@ -40,13 +40,15 @@ class ShimSpec:
         return cls
 
 
-# Registry order is build order: a shim may use the ones before it (database_proxy uses dns).
+# Registry order is build order: a shim may use the ones before it (database_proxy and
+# http_client use dns).
 SHIMS: tuple[ShimSpec, ...] = (
     ShimSpec("filesystem", "filesystem", "warpgrid.shims.filesystem:FilesystemShim", True),
     ShimSpec("dns", "dns", "warpgrid.shims.dns:DnsShim", True),
     ShimSpec("signals", "signals", "warpgrid.shims.signals:SignalsShim", True),
     ShimSpec("database_proxy", "database-proxy", "warpgrid.shims.database:DatabaseProxyShim", False),
     ShimSpec("threading", "threading", "warpgrid.shims.threading_model:ThreadingShim", True),
+    ShimSpec("http_client", "http-client", "warpgrid.shims.http_client:HttpClientShim", True),
 )
 BY_NAME: Mapping[str, ShimSpec] = {s.name: s for s in SHIMS}
 BY_INTERFACE: Mapping[str, ShimSpec] = {s.interface: s for s in SHIMS}

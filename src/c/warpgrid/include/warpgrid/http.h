@@ -67,6 +67,55 @@ static inline void wg_free_list(void *ptr, size_t len) {
     if (len) free(ptr);
 }
 
+/*
+ * Outgoing calls to another service of the deployment: `warpgrid:shim/http-client@0.1.0#send`,
+ *   send(request: outgoing-request) -> result<incoming-response, string>
+ * The request flattens to 8 i32 parameters; the result (24 bytes: u8 discriminant, payload at 4)
+ * comes back through a return pointer. The host allocates the response's lists in our memory
+ * with cabi_realloc; wg_http_response_free releases them.
+ */
+struct wg_http_result {
+    uint8_t is_err;
+    union {
+        struct wg_response ok;
+        struct wg_str err;
+    } val;
+};
+
+_Static_assert(sizeof(struct wg_http_result) == 24, "canonical ABI layout of result<incoming-response, string>");
+
+__attribute__((import_module("warpgrid:shim/http-client@0.1.0"), import_name("send")))
+extern void wg__http_client_send(const char *method, size_t method_len, const char *url, size_t url_len,
+                                 const struct wg_header *headers, size_t headers_len,
+                                 const uint8_t *body, size_t body_len, struct wg_http_result *ret);
+
+/* Calls `url` (http://<name>.<namespace>.warp.local/path) with `method`, `headers` and `body`.
+ * Returns 0 and fills `response` (the called service's answer, including its 5xx), or -1 and
+ * fills `error` with "<code>: <explanation>" (invalid-url, not-found, not-allowed, loop,
+ * unavailable). Free either with wg_http_response_free / free(error->ptr). */
+static inline int wg_http_send(const char *method, const char *url, const struct wg_header *headers,
+                               size_t headers_len, const uint8_t *body, size_t body_len,
+                               struct wg_response *response, struct wg_str *error) {
+    struct wg_http_result result;
+    wg__http_client_send(method, strlen(method), url, strlen(url), headers, headers_len,
+                         body, body_len, &result);
+    if (result.is_err) {
+        *error = result.val.err;
+        return -1;
+    }
+    *response = result.val.ok;
+    return 0;
+}
+
+static inline void wg_http_response_free(struct wg_response *res) {
+    for (size_t i = 0; i < res->headers.len; i++) {
+        wg_free_list((void *)res->headers.ptr[i].name.ptr, res->headers.ptr[i].name.len);
+        wg_free_list((void *)res->headers.ptr[i].value.ptr, res->headers.ptr[i].value.len);
+    }
+    wg_free_list(res->headers.ptr, res->headers.len);
+    wg_free_list((void *)res->body.ptr, res->body.len);
+}
+
 __attribute__((export_name("cabi_realloc")))
 void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
     (void)old_size;
