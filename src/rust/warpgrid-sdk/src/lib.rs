@@ -9,6 +9,8 @@
 //!   `AsyncRead`/`AsyncWrite`, so `tokio_postgres::Config::connect_raw` and
 //!   `redis::aio::MultiplexedConnection::new` work on it unchanged;
 //! * [`dns::resolve`] and [`fs::read_virtual`];
+//! * [`client::send`] (and [`client::get`], [`client::post_json`]): HTTP calls to other
+//!   services of the deployment by `*.warp.local` name;
 //! * [`http_service!`]: one line that exports any tower `Service` (an axum `Router`) as the
 //!   component's http-handler; [`rt`] is the small single-threaded executor behind it.
 //!
@@ -16,6 +18,7 @@
 //! `warpgrid:shim/http-service`. Only the shim interfaces a program actually calls end up as
 //! imports of the final component.
 
+pub mod client;
 pub mod db;
 pub mod dns;
 pub mod fs;
