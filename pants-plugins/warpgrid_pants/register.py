@@ -11,7 +11,7 @@ from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import bun as bun_component
 from warpgrid_pants.components import c, componentize, finalize, js, rust, world
-from warpgrid_pants.run import tailor, warpgrid_run
+from warpgrid_pants.run import tailor, warpgrid_deployment, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
     c_library,
@@ -70,5 +70,6 @@ def rules():
         *bun_component.rules(),
         # Running components and proposing targets.
         *warpgrid_run.rules(),
+        *warpgrid_deployment.rules(),
         *tailor.rules(),
     ]

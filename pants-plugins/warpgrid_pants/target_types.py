@@ -12,6 +12,7 @@ from pants.core.goals.package import OutputPathField
 from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
+    DictStringToStringField,
     MultipleSourcesField,
     SingleSourceField,
     SpecialCasedDependencies,
@@ -556,6 +557,67 @@ class BunComponentTarget(Target):
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# warpgrid_deployment
+# ---------------------------------------------------------------------------------------------
+
+
+class WarpgridDeploymentServicesField(SpecialCasedDependencies):
+    alias = "services"
+    required = True
+    help = (
+        "The `warpgrid_run` targets (mode `serve`) that make up the deployment. Each becomes a "
+        "service named after its target (`warpgrid_run(name=\"users\", ...)` -> "
+        "`users.<namespace>.warp.local`), run with its own component and `warp.toml`."
+    )
+
+
+class WarpgridDeploymentNamespaceField(StringField):
+    alias = "namespace"
+    required = False
+    help = (
+        "The namespace label of every service's name (`<service>.<namespace>.warp.local`); "
+        "defaults to this target's name. Lowercase letters, digits and `-`."
+    )
+
+
+class WarpgridDeploymentListenField(DictStringToStringField):
+    alias = "listen"
+    help = (
+        "Which services are reachable from outside and where: service name -> loopback "
+        "`HOST:PORT` (port 0 picks a free port), e.g. `{\"gateway\": \"127.0.0.1:8080\"}`. The "
+        "others are reached only by other services, through `warpgrid:shim/http-client`."
+    )
+
+
+class WarpgridDeploymentReplicasField(DictStringToStringField):
+    alias = "replicas"
+    help = (
+        "Instances per service (default 1): service name -> count as a string, e.g. "
+        "`{\"users\": \"2\"}`. Calls to the service's name go round robin over them."
+    )
+
+
+class WarpgridDeploymentTarget(Target):
+    alias = "warpgrid_deployment"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        WarpgridDeploymentServicesField,
+        WarpgridDeploymentNamespaceField,
+        WarpgridDeploymentListenField,
+        WarpgridDeploymentReplicasField,
+    )
+    help = (
+        "Several `warpgrid_run` services as one unit: `pants run path:target` builds every "
+        "component and starts them all in one host process (`warpgrid deploy`), with one log "
+        "stream prefixed per service. Each service is registered as "
+        "`<name>.<namespace>.warp.local` in every service's DNS shim; a service calls another "
+        "with its language's HTTP client when its `warp.toml` lists the name under "
+        "`[http_client] allow`. Ctrl-C delivers `interrupt` to live instances, then stops them "
+        "all; SIGHUP re-reads the `[http_client] allow` lists and delivers `hangup`."
+    )
+
+
 def target_types() -> list[type[Target]]:
     return [
         WasiLibcSysrootTarget,
@@ -565,5 +627,6 @@ def target_types() -> list[type[Target]]:
         RustComponentTarget,
         BunComponentTarget,
         WarpgridRunTarget,
+        WarpgridDeploymentTarget,
     ]
 
