@@ -51,6 +51,13 @@ ITEMS = {
             "the ComponentizeJS toolchain's package.json and lockfile",
         ),
         ContractItem("c-include", "src/c/warpgrid/include", ("**/*.h",), "c_include_dir", "the C SDK headers (`warpgrid/http.h`)"),
+        ContractItem(
+            "tinygo-overlay",
+            "src/go/tinygoroot",
+            ("**/*.go",),
+            "tinygo_overlay_dir",
+            "WarpGrid's Go packages laid over TINYGOROOT/src (`net`, `net/http`, `warpgrid/`)",
+        ),
     )
 }
 
@@ -100,7 +107,7 @@ class WarpGridContractSubsystem(Subsystem):
     options_scope = "warpgrid-contract"
     help = (
         "Where WarpGrid's shipped files come from: the WIT contract, the upstream pins, the patch "
-        "series, the JS SDK, the ComponentizeJS lockfile and the C SDK headers. By default each "
+        "series, the JS SDK, the ComponentizeJS lockfile, the C SDK headers and the TinyGo overlay. By default each "
         "comes from the installed warpgrid-pants wheel; an option naming a path of this "
         "repository uses that instead (e.g. to try a patched WIT, or in the WarpGrid repository "
         "itself)."
@@ -111,6 +118,7 @@ class WarpGridContractSubsystem(Subsystem):
     js_sdk_dir = StrOption(default=None, help=f"Directory holding {ITEMS['js-sdk'].what} (e.g. `src/js/sdk`).")
     componentize_js_dir = StrOption(default=None, help=f"Directory holding {ITEMS['componentize-js'].what} (e.g. `third_party/js/componentize`).")
     c_include_dir = StrOption(default=None, help=f"Directory holding {ITEMS['c-include'].what} (e.g. `src/c/warpgrid/include`).")
+    tinygo_overlay_dir = StrOption(default=None, help=f"Directory holding {ITEMS['tinygo-overlay'].what} (e.g. `src/go/tinygoroot`).")
 
     def override(self, item: ContractItem) -> Optional[str]:
         return getattr(self, item.option)
