@@ -1,17 +1,17 @@
-// T6 user service (Go, TinyGo): users in PostgreSQL through pgx, net.Dial and the database
-// proxy (the host holds the credentials; the guest uses sslmode=disable and no password).
+// T6 user service (Go, TinyGo): users in PostgreSQL through pgx's low-level pgconn package,
+// net.Dial and the database proxy (the host holds the credentials; the guest uses
+// sslmode=disable and no password).
 //
 //	POST /users        {"name","email"} -> 201 {"id","name","email"}; 400 invalid; 409 duplicate email
 //	GET  /users/{id}   the user, or 404
 //	GET  /users/count  {"count": n}
 //
-// JSON is read with encoding/json's tokenizer and written by hand: encoding/json's reflection
-// trips a TinyGo 0.37 reflect gap in a program this size (docs/domains/03-tinygo.md).
+// pgconn rather than the pgx front end, and JSON read and written by hand: pgx's type map and
+// encoding/json's reflection trip a TinyGo 0.37 reflect gap at run time (docs/domains/03-tinygo.md).
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +22,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -64,48 +63,150 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeRaw(w, status, `{"error":`+jsonString(msg)+`}`)
 }
 
-func userJSON(id int32, name, email string) string {
-	return `{"id":` + strconv.FormatInt(int64(id), 10) + `,"name":` + jsonString(name) + `,"email":` + jsonString(email) + `}`
+// userJSON renders a user; id is Postgres' text form of the integer.
+func userJSON(id, name, email string) string {
+	return `{"id":` + id + `,"name":` + jsonString(name) + `,"email":` + jsonString(email) + `}`
 }
 
-// stringFields reads a flat JSON object and returns its string members.
+// stringFields reads a flat JSON object whose members are strings (others are refused).
 func stringFields(r io.Reader) (map[string]string, error) {
-	dec := json.NewDecoder(r)
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{s: strings.TrimSpace(string(raw))}
+	out := map[string]string{}
+	if !p.eat('{') {
 		return nil, errors.New("body must be a JSON object")
 	}
-	out := map[string]string{}
-	for dec.More() {
-		key, err := dec.Token()
+	if p.eat('}') {
+		return out, p.end()
+	}
+	for {
+		key, err := p.str()
 		if err != nil {
 			return nil, err
 		}
-		value, err := dec.Token()
-		if err != nil {
-			return nil, err
+		if !p.eat(':') {
+			return nil, errors.New("expected ':' after a key")
 		}
-		if s, ok := value.(string); ok {
-			out[key.(string)] = s
+		value, err := p.str()
+		if err != nil {
+			return nil, fmt.Errorf("member %q: %w", key, err)
+		}
+		out[key] = value
+		if p.eat('}') {
+			return out, p.end()
+		}
+		if !p.eat(',') {
+			return nil, errors.New("expected ',' or '}'")
 		}
 	}
-	return out, nil
 }
 
-// withConn opens one proxied session for the request and makes sure the table exists.
-func withConn(w http.ResponseWriter, r *http.Request, f func(ctx context.Context, conn *pgx.Conn)) {
+type parser struct {
+	s string
+	i int
+}
+
+func (p *parser) skip() {
+	for p.i < len(p.s) && strings.IndexByte(" \t\r\n", p.s[p.i]) >= 0 {
+		p.i++
+	}
+}
+
+func (p *parser) eat(c byte) bool {
+	p.skip()
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) end() error {
+	p.skip()
+	if p.i != len(p.s) {
+		return errors.New("trailing data after the object")
+	}
+	return nil
+}
+
+// str reads a JSON string (escapes \" \\ \/ \n \t \r \b \f and \uXXXX for the BMP).
+func (p *parser) str() (string, error) {
+	if !p.eat('"') {
+		return "", errors.New("expected a string")
+	}
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		p.i++
+		switch {
+		case c == '"':
+			return b.String(), nil
+		case c != '\\':
+			b.WriteByte(c)
+		case p.i < len(p.s):
+			e := p.s[p.i]
+			p.i++
+			switch e {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'u':
+				if p.i+4 > len(p.s) {
+					return "", errors.New("short \\u escape")
+				}
+				n, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 32)
+				if err != nil {
+					return "", errors.New("bad \\u escape")
+				}
+				b.WriteRune(rune(n))
+				p.i += 4
+			default:
+				b.WriteByte(e)
+			}
+		}
+	}
+	return "", errors.New("unterminated string")
+}
+
+// query runs one statement with text parameters on a proxied session for this request (creating
+// the table first) and returns its rows as strings, or the server's error.
+func query(r *http.Request, sql string, params ...string) ([][]string, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), 8*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn())
+	conn, err := pgconn.Connect(ctx, dsn())
 	if err != nil {
-		writeError(w, http.StatusBadGateway, "connect: "+err.Error())
-		return
+		return nil, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, usersTable); err != nil {
-		writeError(w, http.StatusBadGateway, "create table: "+err.Error())
-		return
+	if result := conn.ExecParams(ctx, usersTable, nil, nil, nil, nil).Read(); result.Err != nil {
+		return nil, result.Err
 	}
-	f(ctx, conn)
+	args := make([][]byte, len(params))
+	for i, p := range params {
+		args[i] = []byte(p)
+	}
+	result := conn.ExecParams(ctx, sql, args, nil, nil, nil).Read()
+	if result.Err != nil {
+		return nil, result.Err
+	}
+	rows := make([][]string, len(result.Rows))
+	for i, row := range result.Rows {
+		rows[i] = make([]string, len(row))
+		for j, v := range row {
+			rows[i][j] = string(v)
+		}
+	}
+	return rows, nil
 }
 
 func createUser(w http.ResponseWriter, r *http.Request) {
@@ -115,31 +216,26 @@ func createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `body must be JSON {"name": string, "email": string with @}`)
 		return
 	}
-	withConn(w, r, func(ctx context.Context, conn *pgx.Conn) {
-		var id int32
-		err := conn.QueryRow(ctx, "INSERT INTO t6_users (name, email) VALUES ($1, $2) RETURNING id", name, email).Scan(&id)
-		var pgErr *pgconn.PgError
-		switch {
-		case errors.As(err, &pgErr) && pgErr.Code == "23505":
-			writeError(w, http.StatusConflict, "email "+email+" already exists")
-		case err != nil:
-			writeError(w, http.StatusBadGateway, err.Error())
-		default:
-			writeRaw(w, http.StatusCreated, userJSON(id, name, email))
-		}
-	})
+	rows, err := query(r, "INSERT INTO t6_users (name, email) VALUES ($1, $2) RETURNING id", name, email)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		writeError(w, http.StatusConflict, "email "+email+" already exists")
+	case err != nil:
+		writeError(w, http.StatusBadGateway, err.Error())
+	default:
+		writeRaw(w, http.StatusCreated, userJSON(rows[0][0], name, email))
+	}
 }
 
 func getUser(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("id") == "count" {
-		withConn(w, r, func(ctx context.Context, conn *pgx.Conn) {
-			var n int64
-			if err := conn.QueryRow(ctx, "SELECT count(*) FROM t6_users").Scan(&n); err != nil {
-				writeError(w, http.StatusBadGateway, err.Error())
-				return
-			}
-			writeRaw(w, http.StatusOK, `{"count":`+strconv.FormatInt(n, 10)+`}`)
-		})
+	if r.PathValue("id") == "count" { // one pattern: the mux has no "more specific wins" here
+		rows, err := query(r, "SELECT count(*) FROM t6_users")
+		if err != nil {
+			writeError(w, http.StatusBadGateway, err.Error())
+			return
+		}
+		writeRaw(w, http.StatusOK, `{"count":`+rows[0][0]+`}`)
 		return
 	}
 	id, err := strconv.Atoi(r.PathValue("id"))
@@ -147,18 +243,15 @@ func getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "id must be a positive integer")
 		return
 	}
-	withConn(w, r, func(ctx context.Context, conn *pgx.Conn) {
-		var name, email string
-		err := conn.QueryRow(ctx, "SELECT name, email FROM t6_users WHERE id = $1", id).Scan(&name, &email)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			writeError(w, http.StatusNotFound, "user "+strconv.Itoa(id)+" not found")
-		case err != nil:
-			writeError(w, http.StatusBadGateway, err.Error())
-		default:
-			writeRaw(w, http.StatusOK, userJSON(int32(id), name, email))
-		}
-	})
+	rows, err := query(r, "SELECT id, name, email FROM t6_users WHERE id = $1", strconv.Itoa(id))
+	switch {
+	case err != nil:
+		writeError(w, http.StatusBadGateway, err.Error())
+	case len(rows) == 0:
+		writeError(w, http.StatusNotFound, "user "+strconv.Itoa(id)+" not found")
+	default:
+		writeRaw(w, http.StatusOK, userJSON(rows[0][0], rows[0][1], rows[0][2]))
+	}
 }
 
 func main() {

@@ -1,18 +1,17 @@
 package http
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"warpgrid/shim"
 )
 
-// errNoClient explains why outgoing HTTP fails in a WarpGrid TinyGo guest.
-var errNoClient = errors.New("net/http: outgoing HTTP requests are not available in WarpGrid TinyGo guests (no general egress; only database endpoints are reachable, through net.Dial)")
-
-// Response is an HTTP response (only produced by RoundTrippers a program supplies itself).
+// Response is an HTTP response.
 type Response struct {
 	Status        string
 	StatusCode    int
@@ -30,15 +29,57 @@ type RoundTripper interface {
 	RoundTrip(*Request) (*Response, error)
 }
 
-// Transport refuses every request (see errNoClient).
+// Transport sends a request to another service of the WarpGrid deployment, addressed by its
+// registry name (http://<name>.<namespace>.warp.local/path), through warpgrid:shim/http-client.
+// The host refuses other names, and names outside the service's [http_client] allow, at once
+// (the error carries its reason); there is no general egress.
 type Transport struct{}
 
-func (t *Transport) RoundTrip(*Request) (*Response, error) { return nil, errNoClient }
+func (t *Transport) RoundTrip(req *Request) (*Response, error) {
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	headers := make([]shim.Header, 0, len(req.Header))
+	for name, values := range req.Header {
+		for _, v := range values {
+			headers = append(headers, shim.Header{Name: strings.ToLower(name), Value: v})
+		}
+	}
+	method := req.Method
+	if method == "" {
+		method = MethodGet
+	}
+	answer, err := shim.Send(method, req.URL.String(), headers, body)
+	if err != nil {
+		return nil, err
+	}
+	header := make(Header, len(answer.Headers))
+	for _, h := range answer.Headers {
+		header.Add(h.Name, h.Value)
+	}
+	return &Response{
+		Status:        strconv.Itoa(answer.Status) + " " + StatusText(answer.Status),
+		StatusCode:    answer.Status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        header,
+		Body:          io.NopCloser(bytes.NewReader(answer.Body)),
+		ContentLength: int64(len(answer.Body)),
+		Request:       req,
+	}, nil
+}
 
-// DefaultTransport is the refusing Transport.
+// DefaultTransport routes through the host (see Transport).
 var DefaultTransport RoundTripper = &Transport{}
 
-// Client sends requests through its Transport (DefaultTransport refuses them).
+// Client sends requests through its Transport (DefaultTransport: the host's http-client).
 type Client struct {
 	Transport RoundTripper
 	Timeout   time.Duration
