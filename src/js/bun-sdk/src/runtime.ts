@@ -20,8 +20,13 @@
  * @warpgrid/sdk/http's adapter (a throwing app becomes a 500 naming the error).
  */
 import { serve as httpHandlerOf } from '@warpgrid/sdk/http';
+import { installFetch } from '@warpgrid/sdk/fetch';
 import { Server, servedServer, type ServeOptions } from './polyfills/serve.ts';
 import { env } from './polyfills/index.ts';
+
+// In the component, `fetch` reaches other services of the deployment (`http://<name>.<ns>.warp.local`)
+// through warpgrid:shim/http-client, as with @warpgrid/sdk (natively, Bun's own fetch is used).
+installFetch();
 
 /** The server a loaded entry module serves; throws naming the entry when it serves nothing. */
 export function serverFor(entry: Record<string, unknown>, entryName: string): Server {
