@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--baseline-seconds", type=int, default=20)
+    parser.add_argument("--path", default="/summary", help="the gateway route under load (default: /summary)")
     args = parser.parse_args()
     components = built_components()
     pg = localservers.postgres({PG_USER: PG_PASSWORD}, tls=False)
@@ -98,7 +99,7 @@ def main() -> None:
             load_start = loadavg()
             rss_before = tree_rss_kib(proc.pid)
             baseline = wrk(url, args.connections, args.baseline_seconds, "/health")
-            summary = wrk(url, args.connections, args.seconds, "/summary")
+            summary = wrk(url, args.connections, args.seconds, args.path)
             rss_after = tree_rss_kib(proc.pid)
             load_end = loadavg()
             faults = {path: call(url + path)[0] for path in ("/api/faults/trap", "/api/faults/loop", "/summary")}
@@ -111,14 +112,14 @@ def main() -> None:
                 proc.kill()
         pg.destroy()
         redis.destroy()
-    for name, r in (("GET /health (gateway only)", baseline), ("GET /summary (3 service calls)", summary)):
+    for name, r in (("GET /health (gateway only)", baseline), (f"GET {args.path}", summary)):
         print(f"{name:32} c={args.connections}: {r['rps']:8.1f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
               f"requests {r['requests']}  errors {r['socket_errors']:.0f}  non-2xx {r['non_2xx']:.0f}")
     print(f"host RSS before {rss_before / 1024:.1f} MiB, after {rss_after / 1024:.1f} MiB; "
           f"load average {load_start:.2f} -> {load_end:.2f}; faults {faults}")
     ok = faults == {"/api/faults/trap": 500, "/api/faults/loop": 504, "/summary": 200}
     print("RESULT " + json.dumps({
-        "connections": args.connections, "seconds": args.seconds, "baseline": baseline, "summary": summary,
+        "connections": args.connections, "seconds": args.seconds, "path": args.path, "baseline": baseline, "load": summary,
         "rss_before_kib": rss_before, "rss_after_kib": rss_after, "loadavg_start": load_start, "loadavg_end": load_end,
         "faults": faults, "faults_ok": ok,
     }))

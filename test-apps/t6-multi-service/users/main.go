@@ -217,15 +217,27 @@ func createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, err := query(r, "INSERT INTO t6_users (name, email) VALUES ($1, $2) RETURNING id", name, email)
-	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+	case pgCode(err) == "23505": // unique_violation
 		writeError(w, http.StatusConflict, "email "+email+" already exists")
 	case err != nil:
 		writeError(w, http.StatusBadGateway, err.Error())
 	default:
 		writeRaw(w, http.StatusCreated, userJSON(rows[0][0], name, email))
 	}
+}
+
+// pgCode is the SQLSTATE of the *pgconn.PgError in err's chain, or "". Not errors.As: its
+// Type.Implements check panics under TinyGo 0.37 ("reflect: unimplemented: AssignableTo with
+// interface", measured on this service); a type assertion per link does not use reflect.
+func pgCode(err error) string {
+	for err != nil {
+		if pgErr, ok := err.(*pgconn.PgError); ok {
+			return pgErr.Code
+		}
+		err = errors.Unwrap(err)
+	}
+	return ""
 }
 
 func getUser(w http.ResponseWriter, r *http.Request) {
