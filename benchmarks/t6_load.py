@@ -88,21 +88,21 @@ def main() -> None:
                     break
             if url is None:
                 raise SystemExit("the deployment did not start")
-            for name in ("Ada", "Grace"):
+            for name in ("Ada", "Grace") if args.path == "/summary" else ():
                 status, body = call(url + "/signup", "POST", {"name": name, "email": f"{name.lower()}@example.org"})
                 if status != 201:
                     raise SystemExit(f"signup failed: {status} {body!r}")
-            status, body = call(url + "/summary")
+            status, body = call(url + args.path)
             if status != 200:
-                raise SystemExit(f"/summary failed: {status} {body!r}")
-            wrk(url, 4, 2, "/summary")  # warm-up: every service's first instances
+                raise SystemExit(f"{args.path} failed: {status} {body!r}")
+            wrk(url, 4, 2, args.path)  # warm-up: every service's first instances
             load_start = loadavg()
             rss_before = tree_rss_kib(proc.pid)
             baseline = wrk(url, args.connections, args.baseline_seconds, "/health")
             summary = wrk(url, args.connections, args.seconds, args.path)
             rss_after = tree_rss_kib(proc.pid)
             load_end = loadavg()
-            faults = {path: call(url + path)[0] for path in ("/api/faults/trap", "/api/faults/loop", "/summary")}
+            faults = {path: call(url + path)[0] for path in ("/api/faults/trap", "/api/faults/loop", args.path)}
     finally:
         if proc is not None:
             proc.send_signal(signal.SIGINT)
@@ -117,7 +117,7 @@ def main() -> None:
               f"requests {r['requests']}  errors {r['socket_errors']:.0f}  non-2xx {r['non_2xx']:.0f}")
     print(f"host RSS before {rss_before / 1024:.1f} MiB, after {rss_after / 1024:.1f} MiB; "
           f"load average {load_start:.2f} -> {load_end:.2f}; faults {faults}")
-    ok = faults == {"/api/faults/trap": 500, "/api/faults/loop": 504, "/summary": 200}
+    ok = faults == {"/api/faults/trap": 500, "/api/faults/loop": 504, args.path: 200}
     print("RESULT " + json.dumps({
         "connections": args.connections, "seconds": args.seconds, "path": args.path, "baseline": baseline, "load": summary,
         "rss_before_kib": rss_before, "rss_after_kib": rss_after, "loadavg_start": load_start, "loadavg_end": load_end,
