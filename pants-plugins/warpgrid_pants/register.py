@@ -11,7 +11,7 @@ from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import bun as bun_component
 from warpgrid_pants.components import c, componentize, finalize, js, rust, world
-from warpgrid_pants.run import tailor, warpgrid_run
+from warpgrid_pants.run import export_sdks, tailor, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
     c_library,
@@ -68,7 +68,8 @@ def rules():
         *js.rules(),
         *rust.rules(),
         *bun_component.rules(),
-        # Running components and proposing targets.
+        # Running components, proposing targets, exporting the SDKs for editors.
         *warpgrid_run.rules(),
+        *export_sdks.rules(),
         *tailor.rules(),
     ]

@@ -20,15 +20,15 @@ import posixpath
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
-from pants.engine.fs import CreateDigest, Digest, DigestSubset, MergeDigests, PathGlobs, Snapshot
+from pants.engine.fs import CreateDigest, Digest, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import HydratedSources, HydrateSourcesRequest
 from pants.engine.unions import UnionRule
-from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedComponent
 from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
 from warpgrid_pants.components.world import WitWorld, WitWorldRequest, relative_path
@@ -46,8 +46,8 @@ from warpgrid_pants.toolchains.node import NodeToolProcess
 from warpgrid_pants.toolchains.system_tools import plugin_scripts, step_failure
 
 # The SDKs the bundle resolves `@warpgrid/bun-sdk` and `@warpgrid/sdk` to (their sources).
-BUN_SDK_DIR = "src/js/bun-sdk"
-SDK_DIR = "src/js/sdk"
+BUN_SDK_DIR = ITEMS["bun-sdk"].canonical
+SDK_DIR = ITEMS["js-sdk"].canonical
 SCRIPT_MOUNT = "__warpgrid_bun_scripts"
 BUNDLE_SCRIPT = "bun_bundle.mjs"
 # The bundle's place in the componentize sandbox: its file name is part of the component.
@@ -83,17 +83,10 @@ async def componentize_bun_app(request: BunAppRequest) -> UnfinalizedComponent:
     app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
     features = tuple(field_set.enable_features.value or ())
 
-    sources, sdks, script = await MultiGet(
+    sources, bun_sdk, js_sdk, script = await MultiGet(
         Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
-        Get(
-            Snapshot,
-            PathGlobs(
-                [f"{BUN_SDK_DIR}/src/**/*.ts", f"{BUN_SDK_DIR}/src/**/*.js", f"{BUN_SDK_DIR}/package.json",
-                 f"{SDK_DIR}/src/**/*.ts", f"{SDK_DIR}/package.json"],
-                glob_match_error_behavior=GlobMatchErrorBehavior.error,
-                description_of_origin=f"the WarpGrid Bun and JS SDKs ({BUN_SDK_DIR}, {SDK_DIR}), for {address}",
-            ),
-        ),
+        Get(ContractFiles, ContractFilesRequest("bun-sdk")),
+        Get(ContractFiles, ContractFilesRequest("js-sdk")),
         Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUNDLE_SCRIPT)),
     )
     files = set(sources.snapshot.files)
@@ -113,7 +106,9 @@ async def componentize_bun_app(request: BunAppRequest) -> UnfinalizedComponent:
     )
 
     # 2. One ESM bundle with the WarpGrid Bun plugin.
-    bundle_input = await Get(Digest, MergeDigests([sources.snapshot.digest, installed.digest, sdks.digest]))
+    bundle_input = await Get(
+        Digest, MergeDigests([sources.snapshot.digest, installed.digest, bun_sdk.digest, js_sdk.digest])
+    )
     bundled = await Get(
         FallibleProcessResult,
         BunProcess(

@@ -10,8 +10,11 @@ Per target, two cacheable Processes with an explicit env (remote-cache friendly,
      crate generates `warpgrid:shim/http-service` from `wit/`).
   3. `warpgrid_pants.components.finalize` validates it with the pinned wasm-tools, checks the
      world's export and places it at the output path.
-The sandbox mirrors the repository: the package at its path, the SDK crate at `SDK_DIR` (the
-package's path dependency `../../src/rust/warpgrid-sdk`), and `wit/` (the SDK reads `../../../wit`).
+The sandbox mirrors the repository: the package at its path, the plugin's SDK crate at the path
+the package's manifest gives its `warpgrid-sdk` dependency (in this repository
+`../../src/rust/warpgrid-sdk`; in an adopting one the crate `pants export --resolve=warpgrid-sdk`
+writes to `dist/export/warpgrid/src/rust/warpgrid-sdk`), with `wit/` three levels above it, where
+the SDK's bindings read it.
 """
 
 from __future__ import annotations
@@ -19,17 +22,29 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+import toml  # pants: no-infer-dep (Pants provides it)
+
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
-from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs, Snapshot
+from pants.engine.addresses import Address
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    AddPrefix,
+    Digest,
+    DigestContents,
+    DigestSubset,
+    MergeDigests,
+    PathGlobs,
+    RemovePrefix,
+)
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import HydratedSources, HydrateSourcesRequest
 from pants.engine.unions import UnionRule
-from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedComponent
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
 from warpgrid_pants.components.world import ComponentBuildError, WitWorld, WitWorldRequest
 from warpgrid_pants.target_types import (
@@ -42,9 +57,69 @@ from warpgrid_pants.target_types import (
 from warpgrid_pants.toolchains.cargo import CargoProcess
 from warpgrid_pants.toolchains.system_tools import step_failure
 
-# The guest SDK crate that packages depend on by path.
-SDK_DIR = "src/rust/warpgrid-sdk"
+SDK_CRATE = "warpgrid-sdk"
+SDK_DIR = ITEMS["rust-sdk"].canonical
+# The SDK's bindings read the WIT at `../../../wit` from the crate (lib.rs, `generate!`).
+SDK_WIT_FROM_CRATE = "../../../wit"
 VENDOR_DIR = "__warpgrid_out/vendor"
+
+
+@dataclass(frozen=True)
+class RustSdkRequest:
+    """The plugin's `warpgrid-sdk` crate (+ the WIT it reads) placed where `manifest` points."""
+
+    address: Address
+    app_dir: str
+    manifest: bytes
+    wit: Digest
+
+
+def sdk_path(address: Address, app_dir: str, manifest: bytes) -> str | None:
+    """Where the package's `warpgrid-sdk` path dependency points, from the build root; None when
+    the package does not depend on the SDK."""
+    try:
+        parsed = toml.loads(manifest.decode())
+    except (UnicodeDecodeError, toml.TomlDecodeError) as e:
+        raise ComponentBuildError(f"{address}: {posixpath.join(app_dir, 'Cargo.toml')} is not valid TOML: {e}")
+    deps = parsed.get("dependencies", {})
+    dep = deps.get(SDK_CRATE)
+    if dep is None:
+        return None
+    fix = (
+        f"depend on it by path: `{SDK_CRATE} = {{ path = \"<relative path to>/src/rust/warpgrid-sdk\" }}`; "
+        "`pants export --resolve=warpgrid-sdk` writes the crate to "
+        f"dist/export/warpgrid/{SDK_DIR} (in the WarpGrid repository it is {SDK_DIR})"
+    )
+    if not isinstance(dep, dict) or "path" not in dep:
+        raise ComponentBuildError(f"{address}: `{SDK_CRATE}` is not on crates.io, so {fix}")
+    path = posixpath.normpath(posixpath.join(app_dir, dep["path"]))
+    wit = posixpath.normpath(posixpath.join(path, SDK_WIT_FROM_CRATE))
+    if path.startswith("../") or path == ".." or wit.startswith("../") or wit == "..":
+        raise ComponentBuildError(
+            f"{address}: the `{SDK_CRATE}` path {dep['path']!r} leaves the build root (or leaves no "
+            f"room for the WIT at {SDK_WIT_FROM_CRATE} from it); {fix}"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class PlacedRustSdk:
+    digest: Digest
+
+
+@rule(desc="Placing the WarpGrid Rust SDK", level=LogLevel.DEBUG)
+async def place_rust_sdk(request: RustSdkRequest) -> PlacedRustSdk:
+    path = sdk_path(request.address, request.app_dir, request.manifest)
+    if path is None:
+        return PlacedRustSdk(EMPTY_DIGEST)
+    crate = await Get(ContractFiles, ContractFilesRequest("rust-sdk"))
+    placed = [crate.digest]
+    if path != SDK_DIR:
+        placed = [await Get(Digest, AddPrefix(await Get(Digest, RemovePrefix(crate.digest, SDK_DIR)), path))]
+        wit_dir = posixpath.normpath(posixpath.join(path, SDK_WIT_FROM_CRATE))
+        if wit_dir != "wit":
+            placed.append(await Get(Digest, AddPrefix(await Get(Digest, RemovePrefix(request.wit, "wit")), wit_dir)))
+    return PlacedRustSdk(await Get(Digest, MergeDigests(placed)))
 
 
 @dataclass(frozen=True)
@@ -73,17 +148,7 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
     app_dir = address.spec_path
     app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
 
-    sources, sdk = await MultiGet(
-        Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
-        Get(
-            Snapshot,
-            PathGlobs(
-                [f"{SDK_DIR}/Cargo.toml", f"{SDK_DIR}/src/**/*.rs"],
-                glob_match_error_behavior=GlobMatchErrorBehavior.error,
-                description_of_origin=f"the WarpGrid Rust SDK ({SDK_DIR}), for {address}",
-            ),
-        ),
-    )
+    sources = await Get(HydratedSources, HydrateSourcesRequest(field_set.sources))
     files = set(sources.snapshot.files)
     missing = [n for n in ("Cargo.toml", "Cargo.lock") if app_path(n) not in files]
     if missing:
@@ -92,11 +157,13 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
             "(crates are vendored from the lockfile and the build runs --locked; create it with "
             "`cargo generate-lockfile`)"
         )
+    manifest = await Get(DigestContents, DigestSubset(sources.snapshot.digest, PathGlobs([app_path("Cargo.toml")])))
+    sdk = (await Get(PlacedRustSdk, RustSdkRequest(address, app_dir, manifest[0].content, wit_world.digest))).digest
 
     # 1. Vendor the crates, keyed by the manifests and the lockfile only.
     app_manifests, sdk_manifest = await MultiGet(
         Get(Digest, DigestSubset(sources.snapshot.digest, PathGlobs([app_path("Cargo.toml"), app_path("Cargo.lock")]))),
-        Get(Digest, DigestSubset(sdk.digest, PathGlobs([f"{SDK_DIR}/Cargo.toml"]))),
+        Get(Digest, DigestSubset(sdk, PathGlobs(["**/Cargo.toml"]))),
     )
     manifests = await Get(Digest, MergeDigests([app_manifests, sdk_manifest]))
     fetched = await Get(
@@ -115,7 +182,7 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
 
     # 2. Build offline from the vendored crates.
     build_input = await Get(
-        Digest, MergeDigests([sources.snapshot.digest, sdk.digest, wit_world.digest, fetched.output_digest])
+        Digest, MergeDigests([sources.snapshot.digest, sdk, wit_world.digest, fetched.output_digest])
     )
     built = await Get(
         FallibleProcessResult,

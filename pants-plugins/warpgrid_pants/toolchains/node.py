@@ -145,7 +145,8 @@ async def npm_ci(request: NpmCiRequest, node: NodeTools) -> NpmCiResult:
 @dataclass(frozen=True)
 class NodeToolProcess:
     """Run `node <args>` with the shared JS env; `mounts` are immutable inputs (toolchains,
-    scripts), `extra_env` adds variables (e.g. a tool version that must key the cache)."""
+    scripts), `extra_env` adds variables (e.g. a tool version that must key the cache); outputs
+    are captured from `output_files` and `output_directories`."""
 
     args: tuple[str, ...]
     description: str
@@ -153,6 +154,7 @@ class NodeToolProcess:
     mounts: FrozenDict[str, Digest] = FrozenDict()
     extra_env: FrozenDict[str, str] = FrozenDict()
     output_files: tuple[str, ...] = ()
+    output_directories: tuple[str, ...] = ()
     level: LogLevel = LogLevel.DEBUG
 
 
@@ -168,6 +170,7 @@ async def setup_node_tool_process(request: NodeToolProcess, node: NodeTools) -> 
         immutable_input_digests={**node.immutable_input_digests, **request.mounts},
         env={**node.env(), **request.extra_env},
         output_files=request.output_files,
+        output_directories=request.output_directories,
     )
 
 
