@@ -105,6 +105,39 @@ class ComponentizeJsToolchain:
             level=level,
         )
 
+    def build(
+        self,
+        engine: ComponentizeJsEngine,
+        *,
+        entry: str,
+        project_dir: str,
+        wit_dir: str,
+        world: str,
+        features: tuple[str, ...],
+        out: str,
+        description: str,
+        input_digest: Digest,
+        sdk_dir: str | None = None,
+    ) -> NodeToolProcess:
+        """`componentize.mjs build`: bundle `entry` (`@warpgrid/sdk` -> `sdk_dir` when given) and
+        make the component for `world` at `out`, with the deterministic `engine`."""
+        return self.process(
+            "build",
+            "--engine", ComponentizeJsEngine.path,
+            "--entry", entry,
+            "--project-dir", project_dir,
+            *(("--sdk", sdk_dir) if sdk_dir else ()),
+            "--wit", wit_dir,
+            "--world", world,
+            *(arg for f in features for arg in ("--enable-feature", f)),
+            "--out", out,
+            description=description,
+            input_digest=input_digest,
+            mounts={ComponentizeJsEngine.mount: engine.digest},
+            output_files=(out,),
+            level=LogLevel.INFO,
+        )
+
 
 @dataclass(frozen=True)
 class ComponentizeJsEngine:
