@@ -29,9 +29,9 @@ from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedCompone
 from warpgrid_pants.components.pipeline import ComponentStep
 from warpgrid_pants.components.js import JsAppFieldSet
 from warpgrid_pants.target_types import BunComponentSourcesField, BunEntryField
-from warpgrid_pants.toolchains.bun import BunError, BunInstallRequest, BunInstallResult, BunProcess
+from warpgrid_pants.toolchains.bun import BunError, BunInstallRequest, BunProcess
 from warpgrid_pants.toolchains.componentize_js import ComponentizeJsEngine, ComponentizeJsToolchain
-from warpgrid_pants.toolchains.node import NodeToolProcess
+from warpgrid_pants.toolchains.node import InstalledPackages, NodeToolProcess
 from warpgrid_pants.toolchains.system_tools import plugin_scripts, step_failure
 
 # The SDKs the bundle resolves `@warpgrid/bun-sdk` and `@warpgrid/sdk` to (their sources).
@@ -79,7 +79,7 @@ async def componentize_bun_app(request: BunAppRequest) -> UnfinalizedComponent:
         Digest, DigestSubset(sources.digest, PathGlobs([request.app_path("package.json"), request.app_path("bun.lock")]))
     )
     installed, toolchain = await MultiGet(
-        Get(BunInstallResult, BunInstallRequest(app_dir, lockfiles, f"Install Bun dependencies of {address}")),
+        Get(InstalledPackages, BunInstallRequest(app_dir, lockfiles, f"Install Bun dependencies of {address}")),
         Get(ComponentizeJsToolchain),
     )
 

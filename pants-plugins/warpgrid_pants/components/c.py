@@ -40,7 +40,7 @@ from warpgrid_pants.target_types import (
     CSysrootField,
 )
 from warpgrid_pants.toolchains.c_library import BuiltCLibraries, CLibrariesRequest
-from warpgrid_pants.toolchains.clang import ClangProcess, ClangResourceDir, ClangToolchain
+from warpgrid_pants.toolchains.clang import ClangProcess, ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.system_tools import step_failure
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootRequest
 
@@ -125,7 +125,7 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
     field_set, wit, sources, address = request.field_set, request.wit, request.sources, request.address
     sysroot, clang, sdk, libraries = await MultiGet(
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
-        Get(ClangToolchain),
+        Get(ClangToolchain, ClangToolchainRequest()),
         Get(ContractFiles, ContractFilesRequest("c-include")),
         Get(BuiltCLibraries, CLibrariesRequest(field_set.libraries)),
     )

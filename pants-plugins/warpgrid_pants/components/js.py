@@ -36,7 +36,7 @@ from warpgrid_pants.toolchains.componentize_js import (
     ComponentizeJsError,
     ComponentizeJsToolchain,
 )
-from warpgrid_pants.toolchains.node import NodeToolProcess, NpmCiRequest, NpmCiResult
+from warpgrid_pants.toolchains.node import InstalledPackages, NodeToolProcess, NpmCiRequest
 from warpgrid_pants.toolchains.system_tools import step_failure
 
 # Where the guest SDK that `@warpgrid/sdk[/sub]` imports resolve to sits in the sandbox (its
@@ -94,7 +94,7 @@ async def componentize_js_app(request: ComponentizeJsAppRequest) -> UnfinalizedC
         Digest, DigestSubset(sources.digest, PathGlobs([request.app_path("package.json"), request.app_path("package-lock.json")]))
     )
     installed, toolchain = await MultiGet(
-        Get(NpmCiResult, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")),
+        Get(InstalledPackages, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")),
         Get(ComponentizeJsToolchain),
     )
     app_input = await Get(Digest, MergeDigests([sources.digest, installed.digest, sdk.digest, wit.digest]))

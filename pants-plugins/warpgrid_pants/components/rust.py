@@ -82,8 +82,8 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
     fetched = await Get(
         FallibleProcessResult,
         CargoProcess(
-            "cargo_fetch.sh",
-            (app_dir or ".", VENDOR_DIR),
+            script="cargo_fetch.sh",
+            args=(app_dir or ".", VENDOR_DIR),
             description=f"Vendor the crates of {address} (cargo vendor --locked)",
             input_digest=manifests,
             output_directories=(VENDOR_DIR,),
@@ -100,8 +100,8 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
     built = await Get(
         FallibleProcessResult,
         CargoProcess(
-            "cargo_build.sh",
-            (app_dir or ".", VENDOR_DIR, COMPONENT),
+            script="cargo_build.sh",
+            args=(app_dir or ".", VENDOR_DIR, COMPONENT),
             description=f"Build {address} (cargo build --release --target wasm32-wasip2)",
             input_digest=build_input,
             output_files=(COMPONENT,),

@@ -42,9 +42,9 @@ from warpgrid_pants.target_types import (
     CLibrarySysrootField,
     CLibraryUpstreamField,
 )
-from warpgrid_pants.toolchains.clang import MAKE_TOOL_NAMES, ClangResourceDir, WasmClangSubsystem
+from warpgrid_pants.toolchains.clang import MAKE_TOOL_NAMES, ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
-from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, step_failure
+from warpgrid_pants.toolchains.system_tools import step_failure
 from warpgrid_pants.toolchains.wasi_libc import (
     PatchSeries,
     PatchSeriesRequest,
@@ -107,25 +107,6 @@ class BuiltCLibraries:
     libraries: tuple[BuiltCLibrary, ...]  # in the order the field lists them
 
 
-@dataclass(frozen=True)
-class CLibraryTools:
-    """clang-19, its LLVM tools, and the shell utilities the build script and configure run."""
-
-    tools: SystemTools
-    clang: str
-    ar: str
-    wasm_ld: str
-
-
-@rule(desc="Finding the tools a C library build runs", level=LogLevel.DEBUG)
-async def find_c_library_tools(subsystem: WasmClangSubsystem) -> CLibraryTools:
-    names = tuple(dict.fromkeys((*subsystem.tool_names, *MAKE_TOOL_NAMES, *C_LIBRARY_EXTRA_TOOLS)))
-    tools = await Get(
-        SystemTools, SystemToolsRequest(names, rationale="build a C library with clang")
-    )
-    return CLibraryTools(tools, subsystem.clang, subsystem.ar, subsystem.wasm_ld)
-
-
 def _overlay_root(address: Address, files: tuple[str, ...]) -> str:
     """The prefix to strip from the overlay files; all must be under `<dir>/overlay/`."""
     root = os.path.join(address.spec_path, OVERLAY_ROOT) if address.spec_path else OVERLAY_ROOT
@@ -161,7 +142,7 @@ async def build_c_library(field_set: CLibraryFieldSet) -> BuiltCLibrary:
         Get(PatchedUpstream, PatchedUpstreamRequest(field_set.upstream.value, series.paths)),
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
         Get(ClangResourceDir),
-        Get(CLibraryTools),
+        Get(ClangToolchain, ClangToolchainRequest((*MAKE_TOOL_NAMES, *C_LIBRARY_EXTRA_TOOLS), "build a C library with clang")),
         Get(HydratedSources, HydrateSourcesRequest(field_set.recipe)),
         Get(HydratedSources, HydrateSourcesRequest(field_set.overlay)),
     )

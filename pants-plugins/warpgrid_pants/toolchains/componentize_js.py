@@ -42,7 +42,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
-from warpgrid_pants.toolchains.node import NodeToolProcess, NpmCiRequest, NpmCiResult
+from warpgrid_pants.toolchains.node import InstalledPackages, NodeToolProcess, NpmCiRequest
 from warpgrid_pants.toolchains.system_tools import ToolchainError, plugin_scripts, process_failure
 from warpgrid_pants.toolchains.wasm_tools import WasmTools
 from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
@@ -169,7 +169,7 @@ async def prepare_componentize_js_toolchain() -> ComponentizeJsToolchain:
         )
     series_digest = await Get(Digest, DigestSubset(patches.digest, PathGlobs(series)))
     installed = await Get(
-        NpmCiResult,
+        InstalledPackages,
         NpmCiRequest(
             TOOLCHAIN_PACKAGE_DIR,
             lockfiles.digest,

@@ -22,7 +22,7 @@ from pants.engine.fs import Digest, DigestContents, Snapshot
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from warpgrid_pants import target_types
-from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, MakeBuildTools
+from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootFieldSet
 from warpgrid_pants.toolchains.wasm_tools import Preview1Adapters, WasmTools
 from warpgrid_pants.testutil import build_rules
@@ -59,8 +59,7 @@ def make_rule_runner(*, isolated: bool = False, extra_rules: Iterable = ()) -> R
         rules=[
             *build_rules(),
             *extra_rules,
-            QueryRule(ClangToolchain, []),
-            QueryRule(MakeBuildTools, []),
+            QueryRule(ClangToolchain, [ClangToolchainRequest]),
             QueryRule(ClangResourceDir, []),
             QueryRule(WasmTools, []),
             QueryRule(Preview1Adapters, []),

@@ -53,7 +53,7 @@ from warpgrid_pants.target_types import (
     WasiLibcSysrootPatchesField,
     WasiLibcThreadModelField,
 )
-from warpgrid_pants.toolchains.clang import MakeBuildTools
+from warpgrid_pants.toolchains.clang import MAKE_BUILD_TOOLS, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
 
 BUILD_SCRIPT = "build_wasi_libc.sh"
@@ -247,7 +247,7 @@ async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysro
             PatchedUpstream,
             PatchedUpstreamRequest(request.upstream, request.patches, request.patches_digest),
         ),
-        Get(MakeBuildTools),
+        Get(ClangToolchain, ClangToolchainRequest, MAKE_BUILD_TOOLS),
     )
     pin = upstream.pin
     result = await Get(
