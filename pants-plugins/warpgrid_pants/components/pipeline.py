@@ -123,17 +123,24 @@ class ComponentFieldSet(PackageFieldSet, metaclass=ABCMeta):
 
 @dataclass(frozen=True)
 class BuildComponentRequest:
+    """Any language's component target, through the whole pipeline."""
+
     field_set: ComponentFieldSet
+
+    @property
+    def wit_world_request(self) -> WitWorldRequest:
+        field_set = self.field_set
+        world = field_set.world.value or type(field_set.world).default
+        return WitWorldRequest(field_set.address, field_set.wit.value, world)
 
 
 @rule(desc="Building a component", level=LogLevel.DEBUG)
 async def build_component(request: BuildComponentRequest) -> Component:
-    field_set = request.field_set
-    world = field_set.world.value or type(field_set.world).default
     wit, sources = await MultiGet(
-        Get(WitWorld, WitWorldRequest(field_set.address, field_set.wit.value, world)),
-        Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
+        Get(WitWorld, WitWorldRequest, request.wit_world_request),
+        Get(HydratedSources, HydrateSourcesRequest(request.field_set.sources)),
     )
+    field_set = request.field_set
     step = field_set.step(field_set, wit, sources.snapshot)
     if isinstance(step, CoreModuleStep):
         core = await Get(CoreModule, CoreModuleStep, step)

@@ -12,6 +12,7 @@ the pins), which keeps repeated runs off the network.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -95,3 +96,14 @@ def build_sysroot(runner: RuleRunner, address: Address = SYSROOT) -> WasiLibcSys
 
 def contents(runner: RuleRunner, digest: Digest) -> Mapping[str, bytes]:
     return {fc.path: fc.content for fc in runner.request(DigestContents, [digest])}
+
+
+def defined_symbols(archive: bytes, tmp_path: Path) -> set[str]:
+    """The external symbols a static archive defines (llvm-nm), to check what a build exports."""
+    lib = tmp_path / "lib.a"
+    lib.write_bytes(archive)
+    out = subprocess.run(
+        ["llvm-nm-19", "--defined-only", "--extern-only", "--format=just-symbols", str(lib)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return {line.strip() for line in out.splitlines() if line.strip() and not line.endswith(":")}
