@@ -7,13 +7,13 @@ Every language is the same four steps, and only the second is the language's own
   3. for a core module only, `ComponentizeRequest` -> `UnfinalizedComponent` (componentize.py);
   4. `FinalizeComponentRequest` -> `Component` (finalize.py), then `component_package`.
 
-A language plugs in with (see components/rust.py):
-  - its step request, a subclass of `CoreModuleStep` or `ComponentStep` that narrows `field_set`
-    to its field set, and the one rule that answers it;
-  - its field set, a subclass of `ComponentFieldSet` that narrows `sources` and `world` to its own
-    field types (the world field's `default` is the language's default world), adds its own
-    fields, names its step (`step = XStep`) and says, in the language's terms, how a component
-    gets the world's export (`export_hint`);
+A language plugs in with (see components/rust.py, and docs/ARCHITECTURE.md):
+  - its step request, a subclass of `CoreModuleStep` or `ComponentStep` (it carries the field
+    set, the `WitWorld` and the hydrated sources), and the one rule that answers it;
+  - its field set, a subclass of `ComponentFieldSet` (which has `sources`, `world`, `wit` and
+    `output_path`: the target's own fields subclass these, and its world field's `default` is the
+    language's default world) that adds its own fields, names its step (`step = XStep`) and says,
+    in the language's terms, how a component gets the world's export (`export_hint`);
   - `rules()` returning `[*collect_rules(), *XFieldSet.rules()]`.
 `ComponentFieldSet.rules()` registers the field set for `package`, its step in the right union,
 and the two per-type rules Pants needs (field set -> `Component`, field set -> `BuiltPackage`),
