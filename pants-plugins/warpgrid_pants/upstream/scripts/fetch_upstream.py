@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fetch one pinned upstream file, trying its sources in order; stdlib only.
 
-Run inside a Pants sandbox by the `FetchPinRequest` rule:
+Run inside a Pants sandbox by the `FetchUpstreamRequest` rule:
 
     python3 fetch_upstream.py --pin '<json>' --out out [--offline-dir DIR] [--no-network]
 
