@@ -10,7 +10,7 @@ from pants.core.util_rules import archive, system_binaries
 from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import bun as bun_component
-from warpgrid_pants.components import c, componentize, finalize, js, rust, world
+from warpgrid_pants.components import c, componentize, finalize, js, pipeline, rust, world
 from warpgrid_pants.run import export_sdks, tailor, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
@@ -64,6 +64,7 @@ def rules():
         *world.rules(),
         *componentize.rules(),
         *finalize.rules(),
+        *pipeline.rules(),
         *c.rules(),
         *js.rules(),
         *rust.rules(),

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import toml  # pants: no-infer-dep (Pants provides it)
 
-from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.addresses import Address
 from pants.engine.fs import (
     EMPTY_DIGEST,
@@ -38,22 +37,14 @@ from pants.engine.fs import (
 )
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import HydratedSources, HydrateSourcesRequest
-from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedComponent
+from warpgrid_pants.components.pipeline import ComponentFieldSet, ComponentStep
+from warpgrid_pants.components.world import ComponentBuildError, WitWorld
 from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
-from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
-from warpgrid_pants.components.world import ComponentBuildError, WitWorld, WitWorldRequest
-from warpgrid_pants.target_types import (
-    ComponentOutputPathField,
-    RustComponentSourcesField,
-    RustComponentWorldField,
-    RustFlagsField,
-    WitDirField,
-)
+from warpgrid_pants.target_types import RustComponentSourcesField, RustFlagsField
 from warpgrid_pants.toolchains.cargo import CargoProcess
 from warpgrid_pants.toolchains.system_tools import step_failure
 
@@ -122,55 +113,48 @@ async def place_rust_sdk(request: RustSdkRequest) -> PlacedRustSdk:
     return PlacedRustSdk(await Get(Digest, MergeDigests(placed)))
 
 
-@dataclass(frozen=True)
-class RustComponentFieldSet(PackageFieldSet):
-    required_fields = (RustComponentSourcesField,)
 
-    sources: RustComponentSourcesField
-    world: RustComponentWorldField
-    rustflags: RustFlagsField
-    wit: WitDirField
-    output_path: ComponentOutputPathField
-
-
-@dataclass(frozen=True)
-class CargoBuildRequest:
+class CargoBuildRequest(ComponentStep):
     """Fetch + build of one Cargo package into a component at `COMPONENT`."""
 
-    field_set: RustComponentFieldSet
-    wit: WitWorld
+
+@dataclass(frozen=True)
+class RustComponentFieldSet(ComponentFieldSet):
+    required_fields = (RustComponentSourcesField,)
+    step = CargoBuildRequest
+
+    rustflags: RustFlagsField
+
+    def export_hint(self, wit: WitWorld) -> str:
+        return (
+            "the crate must be a `cdylib` that exports it: for an http-service, "
+            "`warpgrid_sdk::http_service!(app())` with an axum Router or any tower Service"
+        )
 
 
 @rule(desc="Building a Cargo package for wasm32-wasip2", level=LogLevel.DEBUG)
 async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedComponent:
-    field_set, wit_world = request.field_set, request.wit
-    address = field_set.address
-    app_dir = address.spec_path
-    app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
-
-    sources = await Get(HydratedSources, HydrateSourcesRequest(field_set.sources))
-    files = set(sources.snapshot.files)
-    missing = [n for n in ("Cargo.toml", "Cargo.lock") if app_path(n) not in files]
-    if missing:
-        raise ComponentBuildError(
-            f"{address}: `sources` must include {' and '.join(missing)} next to the BUILD file "
-            "(crates are vendored from the lockfile and the build runs --locked; create it with "
-            "`cargo generate-lockfile`)"
-        )
-    manifest = await Get(DigestContents, DigestSubset(sources.snapshot.digest, PathGlobs([app_path("Cargo.toml")])))
+    field_set, wit_world, sources = request.field_set, request.wit, request.sources
+    address, app_dir, app_path = request.address, request.app_dir, request.app_path
+    request.require_sources(
+        ("Cargo.toml", "Cargo.lock"),
+        "crates are vendored from the lockfile and the build runs --locked; create it with "
+        "`cargo generate-lockfile`",
+    )
+    manifest = await Get(DigestContents, DigestSubset(sources.digest, PathGlobs([app_path("Cargo.toml")])))
     sdk = (await Get(PlacedRustSdk, RustSdkRequest(address, app_dir, manifest[0].content, wit_world.digest))).digest
 
     # 1. Vendor the crates, keyed by the manifests and the lockfile only.
     app_manifests, sdk_manifest = await MultiGet(
-        Get(Digest, DigestSubset(sources.snapshot.digest, PathGlobs([app_path("Cargo.toml"), app_path("Cargo.lock")]))),
+        Get(Digest, DigestSubset(sources.digest, PathGlobs([app_path("Cargo.toml"), app_path("Cargo.lock")]))),
         Get(Digest, DigestSubset(sdk, PathGlobs(["**/Cargo.toml"]))),
     )
     manifests = await Get(Digest, MergeDigests([app_manifests, sdk_manifest]))
     fetched = await Get(
         FallibleProcessResult,
         CargoProcess(
-            "cargo_fetch.sh",
-            (app_dir or ".", VENDOR_DIR),
+            script="cargo_fetch.sh",
+            args=(app_dir or ".", VENDOR_DIR),
             description=f"Vendor the crates of {address} (cargo vendor --locked)",
             input_digest=manifests,
             output_directories=(VENDOR_DIR,),
@@ -182,13 +166,13 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
 
     # 2. Build offline from the vendored crates.
     build_input = await Get(
-        Digest, MergeDigests([sources.snapshot.digest, sdk, wit_world.digest, fetched.output_digest])
+        Digest, MergeDigests([sources.digest, sdk, wit_world.digest, fetched.output_digest])
     )
     built = await Get(
         FallibleProcessResult,
         CargoProcess(
-            "cargo_build.sh",
-            (app_dir or ".", VENDOR_DIR, COMPONENT),
+            script="cargo_build.sh",
+            args=(app_dir or ".", VENDOR_DIR, COMPONENT),
             description=f"Build {address} (cargo build --release --target wasm32-wasip2)",
             input_digest=build_input,
             output_files=(COMPONENT,),
@@ -201,28 +185,5 @@ async def cargo_build_component(request: CargoBuildRequest) -> UnfinalizedCompon
     return UnfinalizedComponent(address, built.output_digest, wit_world.world, f"cargo build of {app_dir or '.'}")
 
 
-@rule(desc="Building a Rust component", level=LogLevel.DEBUG)
-async def build_rust_component(field_set: RustComponentFieldSet) -> Component:
-    world = field_set.world.value or RustComponentWorldField.default
-    wit = await Get(WitWorld, WitWorldRequest(field_set.address, field_set.wit.value, world))
-    unfinalized = await Get(UnfinalizedComponent, CargoBuildRequest(field_set, wit))
-    return await Get(
-        Component,
-        FinalizeComponentRequest(
-            unfinalized,
-            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
-            export_hint=(
-                "the crate must be a `cdylib` that exports it: for an http-service, "
-                "`warpgrid_sdk::http_service!(app())` with an axum Router or any tower Service"
-            ),
-        ),
-    )
-
-
-@rule(desc="Packaging a Rust component", level=LogLevel.DEBUG)
-async def package_rust_component(field_set: RustComponentFieldSet) -> BuiltPackage:
-    return component_package(await Get(Component, RustComponentFieldSet, field_set))
-
-
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, RustComponentFieldSet)]
+    return [*collect_rules(), *RustComponentFieldSet.rules()]
