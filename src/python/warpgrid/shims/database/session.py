@@ -1,4 +1,10 @@
-"""The shared shape of a guest session: one guest conversation over one checked-out connection."""
+"""The shared shape of a guest session: one guest conversation over one checked-out connection.
+
+Each protocol module keeps its two sides apart: the client side is its `Session` subclass
+(the guest's login answered by the host, the guest's requests framed and forwarded, the
+goodbye), the server side is its `...Server` class (the host's login upstream, the
+liveness probe, the replies followed back to the guest, the reset before reuse).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import Closed, DeadlinePassed, Timeout
+from .states import TRACKED, ClientState, ServerState
 from .upstream import OS_TIMEOUTS, Upstream
 
 if TYPE_CHECKING:
@@ -30,33 +37,99 @@ class WireProtocol(Protocol):
         """A new guest session over a checked-out connection."""
 
 
+class ServerSide(ABC):
+    """The server side of one lent connection: the replies followed back to the guest, the
+    transitions they make (states.py), the reset before reuse. One subclass per protocol."""
+
+    def __init__(self, up: Upstream) -> None:
+        self.up = up
+
+    @abstractmethod
+    def track(self, data: bytes) -> None:
+        """Observe bytes flowing to the guest (reply counts, transaction status)."""
+
+    @abstractmethod
+    def settled(self) -> bool:
+        """Whether every reply came back and the stream stopped at a message boundary."""
+
+    @abstractmethod
+    def reset(self) -> bool:
+        """RESETTING: make the connection clean for the next guest; True when it is."""
+
+    def owed(self) -> None:
+        """A request owing a reply went out: BUSY (unless no longer followed)."""
+        state = self.up.state
+        if state is not ServerState.BUSY and state in TRACKED:
+            self.up.to(ServerState.BUSY)
+
+    def answered(self) -> None:
+        """The last reply owed came back: READY."""
+        if self.up.state is ServerState.BUSY:
+            self.up.to(ServerState.READY)
+
+    def taint(self) -> None:
+        """Replies stop matching requests one to one, or a mode a reset may not undo began:
+        the connection is discarded after this session."""
+        if self.up.state in TRACKED:
+            self.up.to(ServerState.TAINTED)
+
+
 class Session(ABC):
     """Bytes from the guest go through `from_guest`; bytes for the guest come from `to_guest`.
 
     Host-made replies (handshake answers) queue in `out` and are served before anything
     from the database. Subclasses frame the streams just enough to intercept handshakes and
     terminate messages and to know whether the connection is clean (`finish`).
+    `state` is the client machine's (states.py), changed only through `to`.
     """
 
-    def __init__(self, up: Upstream) -> None:
+    server: ServerSide
+
+    def __init__(self, up: Upstream, server: ServerSide, state: ClientState = ClientState.STARTUP) -> None:
         self.up = up
+        self.server = server
+        self.track_upstream = server.track  # the hot path: no extra call per recv
         self.out = bytearray()
-        self.ended = False  # the guest said goodbye (Terminate / COM_QUIT / QUIT)
+        self.gbuf = bytearray()  # a partial guest message (Postgres, MySQL framing)
+        self.state = state
+
+    def to(self, new: ClientState) -> None:
+        """Every client-state change goes through here (IllegalTransition if not allowed)."""
+        self.state = self.state.check(new)
+
+    @property
+    def ended(self) -> bool:
+        """The guest said goodbye (Terminate / COM_QUIT / QUIT) or its login was refused."""
+        return self.state is ClientState.ENDED
 
     @abstractmethod
     def from_guest(self, data: bytes) -> None:
         """Take bytes the guest sent: answer handshakes, forward the rest upstream."""
 
-    def track_upstream(self, data: bytes) -> None:
-        """Observe bytes flowing to the guest (transaction status, reply counts)."""
-
     def replies_owed(self) -> bool:
         """After the guest's goodbye, whether database replies it asked for are still due."""
         return False
 
-    @abstractmethod
     def finish(self) -> bool:
-        """Make the connection clean for the next guest; False means discard it."""
+        """Make the connection clean for the next guest; False means discard it.
+
+        LENT (nothing reached the database): clean as is. READY or IN_TRANSACTION: RESETTING,
+        then the protocol's reset. Anything else (replies owed, tainted, broken): discard.
+        """
+        state = self.up.state
+        if state is ServerState.LENT:
+            return True
+        if state is not ServerState.READY and state is not ServerState.IN_TRANSACTION:
+            return False
+        self.up.to(ServerState.RESETTING)
+        return not self.gbuf and self.server.settled() and self.server.reset()
+
+    def used(self) -> None:
+        """Bytes are about to reach the database on the guest's behalf: from here on the
+        connection needs a reset before the next guest (LENT -> READY)."""
+        if self.up.state is ServerState.LENT:
+            self.up.to(ServerState.READY)
+
 
     def to_guest(self, max_bytes: int, deadline: float | None = None) -> bytes:
         """Bytes for the guest. ``deadline`` (time.monotonic()) is the guest request's: the
@@ -81,10 +154,10 @@ class Session(ABC):
         except OS_TIMEOUTS as exc:
             raise Timeout("the database sent nothing before recv_timeout") from exc
         except OSError as exc:
-            self.up.broken = True
+            self.up.fail()
             raise Closed(f"database connection failed: {exc}") from exc
         if not data:
-            self.up.broken = True
+            self.up.fail()
             raise Closed("the database closed the connection")
         self.track_upstream(data)
         return data
@@ -93,8 +166,8 @@ class Session(ABC):
         try:
             self.up.sock.sendall(data)
         except OS_TIMEOUTS as exc:
-            self.up.broken = True
+            self.up.fail()
             raise Timeout("the database did not accept data in time") from exc
         except OSError as exc:
-            self.up.broken = True
+            self.up.fail()
             raise Closed(f"database connection failed: {exc}") from exc

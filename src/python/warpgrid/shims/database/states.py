@@ -1,0 +1,98 @@
+"""The pooler's two state machines, kept as PgBouncer keeps them (`SV_*` and `CL_*` states).
+
+A pooled server connection (`Upstream`) and a guest's client session (`Session`) each carry
+one state. Every change goes through one function per machine (`ServerState.check`,
+`ClientState.check`, called by `Upstream.to` and `Session.to`), which refuses a change the
+tables below do not list with `IllegalTransition`: a bookkeeping bug then fails loudly
+where it happens instead of lending a dirty connection to the next guest.
+
+Server connection (what the database holds for us; the pool's books are its IDLE/lent
+lists, as PgBouncer's idle/active/used lists)::
+
+    LOGIN --> LENT                         opened and authenticated, lent to the first session
+    IDLE --> TESTING --> LENT              probed (ping) after a long idle, then lent
+    IDLE --> LENT                          lent as is
+    LENT --> READY | BUSY | AWAITING_SYNC  the guest's bytes reached the database
+    READY <--> BUSY <--> IN_TRANSACTION    replies owed / all answered / a transaction open
+    BUSY|READY|IN_TRANSACTION --> AWAITING_SYNC --> BUSY   (Postgres extended protocol)
+    any lent state --> TAINTED             a mode a reset may not undo: discarded after use
+    READY | IN_TRANSACTION --> RESETTING --> IDLE   the session ended; cleaned, back in the pool
+    LENT --> IDLE                          nothing reached the database: no reset needed
+    any --> BROKEN --> CLOSED; any --> CLOSED
+
+Client session (the guest's side of the conversation)::
+
+    STARTUP --> OPEN --> ENDED             login answered by the host; goodbye (Terminate/QUIT)
+    STARTUP --> ENDED                      login refused, or a cancel request
+    any --> BROKEN                         a protocol error or a failed connection ended it
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class IllegalTransition(RuntimeError):
+    """A state change the machine does not allow: a bug in the pooler's bookkeeping."""
+
+
+class ServerState(enum.Enum):
+    LOGIN = "login"  # opened and authenticated, not yet in the pool's books
+    IDLE = "idle"  # in the pool, clean, ready to lend
+    TESTING = "testing"  # taken from the pool for a liveness probe before it is lent
+    LENT = "lent"  # lent to a session; nothing reached it on the guest's behalf yet
+    READY = "ready"  # the guest used it; every reply answered, no transaction open
+    BUSY = "busy"  # replies still owed to the guest
+    AWAITING_SYNC = "awaiting-sync"  # Postgres extended-protocol messages sent, Sync not yet
+    IN_TRANSACTION = "in-transaction"  # every reply answered, a transaction open
+    TAINTED = "tainted"  # replies no longer followed, or a mode a reset may not undo
+    RESETTING = "resetting"  # the session ended; the host is making it clean
+    BROKEN = "broken"  # failed, or its state unknown: closed, never reused
+    CLOSED = "closed"  # socket closed, out of the pool's books
+
+    def check(self, new: "ServerState") -> "ServerState":
+        """The one transition function of the server machine: `new`, or IllegalTransition."""
+        if new not in _SERVER_NEXT[self]:
+            raise IllegalTransition(f"pooled database connection: {self.value} -> {new.value} is not allowed")
+        return new
+
+
+S = ServerState
+# States in which the connection is lent and its replies are followed.
+TRACKED = frozenset({S.LENT, S.READY, S.BUSY, S.AWAITING_SYNC, S.IN_TRANSACTION})
+_SERVER_NEXT: dict[ServerState, frozenset[ServerState]] = {
+    S.LOGIN: frozenset({S.LENT, S.BROKEN, S.CLOSED}),
+    S.IDLE: frozenset({S.LENT, S.TESTING, S.BROKEN, S.CLOSED}),
+    S.TESTING: frozenset({S.LENT, S.BROKEN, S.CLOSED}),
+    S.LENT: frozenset({S.READY, S.BUSY, S.AWAITING_SYNC, S.TAINTED, S.IDLE, S.BROKEN, S.CLOSED}),
+    S.READY: frozenset({S.BUSY, S.AWAITING_SYNC, S.IN_TRANSACTION, S.TAINTED, S.RESETTING, S.BROKEN, S.CLOSED}),
+    S.BUSY: frozenset({S.READY, S.IN_TRANSACTION, S.AWAITING_SYNC, S.TAINTED, S.BROKEN, S.CLOSED}),
+    S.AWAITING_SYNC: frozenset({S.BUSY, S.TAINTED, S.BROKEN, S.CLOSED}),
+    S.IN_TRANSACTION: frozenset({S.READY, S.BUSY, S.AWAITING_SYNC, S.TAINTED, S.RESETTING, S.BROKEN, S.CLOSED}),
+    S.TAINTED: frozenset({S.BROKEN, S.CLOSED}),
+    S.RESETTING: frozenset({S.IDLE, S.BROKEN, S.CLOSED}),
+    S.BROKEN: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+
+
+class ClientState(enum.Enum):
+    STARTUP = "startup"  # the guest's login (startup packet, handshake response) is not done
+    OPEN = "open"  # logged in: requests flow
+    ENDED = "ended"  # the guest said goodbye, or its login was refused
+    BROKEN = "broken"  # a protocol error or a failed connection ended the session
+
+    def check(self, new: "ClientState") -> "ClientState":
+        """The one transition function of the client machine: `new`, or IllegalTransition."""
+        if new not in _CLIENT_NEXT[self]:
+            raise IllegalTransition(f"guest database session: {self.value} -> {new.value} is not allowed")
+        return new
+
+
+C = ClientState
+_CLIENT_NEXT: dict[ClientState, frozenset[ClientState]] = {
+    C.STARTUP: frozenset({C.OPEN, C.ENDED, C.BROKEN}),
+    C.OPEN: frozenset({C.ENDED, C.BROKEN}),
+    C.ENDED: frozenset({C.BROKEN}),
+    C.BROKEN: frozenset(),
+}
