@@ -22,7 +22,7 @@ from collections import deque
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
-from .session import ServerSide, Session
+from .session import ServerSide, Session, WireProtocol
 from .states import ClientState
 from .upstream import Upstream, recv_exact, wrap_tls
 
@@ -149,22 +149,6 @@ def parse_greeting(payload: bytes) -> tuple[bytes, int, int, bytes, bytes]:
     return version, thread_id, caps, salt, plugin
 
 
-class MysqlProtocol:
-    """The WireProtocol entry point (see session.py): the server side logs in and probes,
-    a guest gets a client-side session."""
-
-    name = "mysql"
-
-    def handshake(self, sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, MysqlState]:
-        return MysqlServer.login(sock, ep, password)
-
-    def ping(self, up: Upstream) -> bool:
-        return command(up, bytes([COM_PING]))
-
-    def session(self, up: Upstream, ep: EndpointConfig) -> "MysqlSession":
-        return MysqlSession(up, ep)
-
-
 def command(up: Upstream, payload: bytes) -> bool:
     """A one-packet command run by the host (ping, reset, SET NAMES): True on OK."""
     try:
@@ -244,6 +228,10 @@ class MysqlServer(ServerSide):
                 sock.sendall(packet(seq + 1, pw + b"\0"))
             else:
                 raise ConnectionRefused(f"{ep.host}:{ep.port}: unexpected auth packet {reply[:1]!r}")
+
+    @staticmethod
+    def ping(up: Upstream) -> bool:
+        return command(up, bytes([COM_PING]))
 
     @staticmethod
     def _auth_data(plugin: bytes, pw: bytes, salt: bytes, ep: EndpointConfig) -> bytes:
@@ -484,3 +472,5 @@ class MysqlSession(Session):
         self.out += ok_packet(seq + 1)
         self.to(ClientState.OPEN)
 
+
+PROTOCOL = WireProtocol("mysql", MysqlServer, MysqlSession)

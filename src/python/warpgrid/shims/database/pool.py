@@ -53,33 +53,26 @@ class PoolMetrics:
         )
 
 
+@dataclass(eq=False)
 class Pool:
     """Thread-safe; `opener` makes a new authenticated Upstream, `ping` probes an old idle one.
 
+    `size` starts at the host's cap (warp.toml), kept as `limit`; the guest may ask for less.
     `clock` is injectable so idle expiry is testable without sleeping; waiting for a free
     slot always uses real time (threading.Condition).
     """
 
-    def __init__(
-        self,
-        key: PoolKey,
-        size: int,
-        idle_timeout: float,
-        checkout_timeout: float,
-        opener: Callable[[], Upstream],
-        ping: Callable[[Upstream], bool],
-        health_check_after: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.key = key
-        self.limit = size  # the host's cap (warp.toml); the guest may ask for less
-        self.size = size
-        self.idle_timeout = idle_timeout
-        self.checkout_timeout = checkout_timeout
-        self.health_check_after = health_check_after
-        self._opener = opener
-        self._ping = ping
-        self._clock = clock
+    key: PoolKey
+    size: int
+    idle_timeout: float
+    checkout_timeout: float
+    opener: Callable[[], Upstream]
+    ping: Callable[[Upstream], bool]
+    health_check_after: float = 30.0
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self.limit = self.size
         self._cond = threading.Condition()
         self._idle: deque[Upstream] = deque()  # IDLE, most recently used last
         self._lent: set[Upstream] = set()  # checked out (TESTING, LENT, ... RESETTING)
@@ -158,7 +151,7 @@ class Pool:
             if reusable and not up.broken and not self._closed and self._count() <= self.size:
                 up.to(ServerState.IDLE)
                 self._lent.discard(up)
-                up.last_used = self._clock()
+                up.last_used = self.clock()
                 self._idle.append(up)
                 self._cond.notify()
                 return
@@ -168,7 +161,7 @@ class Pool:
 
     def reap_idle(self) -> int:
         """Close connections idle for idle_timeout or longer; returns how many."""
-        now = self._clock()
+        now = self.clock()
         with self._cond:
             self._settle()
             old = [u for u in self._idle if now - u.last_used >= self.idle_timeout]
@@ -221,7 +214,7 @@ class Pool:
 
     def _create(self) -> Upstream:
         try:
-            up = self._opener()
+            up = self.opener()
         except BaseException as exc:
             with self._cond:
                 self._logins -= 1
@@ -254,9 +247,9 @@ class Pool:
     def _healthy(self, up: Upstream) -> bool:
         if not up.looks_alive():
             return False
-        if self._clock() - up.last_used >= self.health_check_after:
+        if self.clock() - up.last_used >= self.health_check_after:
             try:
-                return self._ping(up)
+                return self.ping(up)
             except DbError:
                 return False
         return True

@@ -26,7 +26,7 @@ import scramp
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
-from .session import ServerSide, Session
+from .session import ServerSide, Session, WireProtocol
 from .states import TRACKED, ClientState, ServerState
 from .upstream import Upstream, recv_exact, wrap_tls
 
@@ -124,22 +124,6 @@ class PgState:
         return self._reply
 
 
-class PostgresProtocol:
-    """The WireProtocol entry point (see session.py): the server side logs in and probes,
-    a guest gets a client-side session."""
-
-    name = "postgres"
-
-    def handshake(self, sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, "PgState"]:
-        return PgServer.login(sock, ep, password)
-
-    def ping(self, up: Upstream) -> bool:
-        return run_simple(up, "") and up.replay.status == ord("I")
-
-    def session(self, up: Upstream, ep: EndpointConfig) -> "PgSession":
-        return PgSession(up, ep)
-
-
 # -- server side ------------------------------------------------------------------------------
 
 
@@ -217,6 +201,10 @@ class PgServer(ServerSide):
                 state.status = body[0]
                 return sock, state
             # NoticeResponse and anything else during startup is informational.
+
+    @staticmethod
+    def ping(up: Upstream) -> bool:
+        return run_simple(up, "") and up.replay.status == ord("I")
 
     # -- guest requests going out -----------------------------------------------------------------
 
@@ -481,3 +469,6 @@ class PgSession(Session):
         self.out += error_response(code, text)
         self.to(ClientState.ENDED)
         self.gbuf.clear()
+
+
+PROTOCOL = WireProtocol("postgres", PgServer, PgSession)

@@ -14,10 +14,8 @@ from typing import Callable
 from .config import DatabaseConfig, EndpointConfig, SecretError
 from .errors import Closed, ConnectionRefused, DbError, DeadlinePassed, ProtocolError
 from .handles import HandleTable, Lease, new_handle
-from .mysql import MysqlProtocol
+from . import mysql, postgres, redis
 from .pool import Pool, PoolKey, PoolMetrics
-from .postgres import PostgresProtocol
-from .redis import RedisProtocol
 from .session import WireProtocol
 from .states import ClientState
 from .upstream import Resolver, Upstream, open_tcp, resolve_addresses, use_kernel_timeouts
@@ -34,7 +32,7 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
 
-PROTOCOLS: dict[str, WireProtocol] = {p.name: p for p in (PostgresProtocol(), MysqlProtocol(), RedisProtocol())}
+PROTOCOLS: dict[str, WireProtocol] = {p.name: p for p in (postgres.PROTOCOL, mysql.PROTOCOL, redis.PROTOCOL)}
 
 
 class DatabaseProxy:

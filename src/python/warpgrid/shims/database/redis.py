@@ -17,7 +17,7 @@ import hiredis
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
-from .session import ServerSide, Session
+from .session import ServerSide, Session, WireProtocol
 from .states import ClientState, ServerState
 from .upstream import OS_TIMEOUTS, Upstream, wrap_tls
 
@@ -78,27 +78,6 @@ class RedisState:
         self.login = login
 
 
-class RedisProtocol:
-    """The WireProtocol entry point (see session.py): the server side logs in and probes,
-    a guest gets a client-side session."""
-
-    name = "redis"
-
-    def handshake(self, sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, RedisState]:
-        return RedisServer.login(sock, ep, password)
-
-    def ping(self, up: Upstream) -> bool:
-        try:
-            up.sock.sendall(encode(b"PING"))
-            return read_replies(up, 1) == [b"PONG"]
-        except (OSError, ConnectionRefused, Timeout):
-            up.fail()
-            return False
-
-    def session(self, up: Upstream, ep: EndpointConfig) -> "RedisSession":
-        return RedisSession(up, ep)
-
-
 def reset(up: Upstream) -> bool:
     """RESET (drops MULTI, WATCH, RESP3, name, db, auth), then log in and re-SELECT."""
     cmds = [encode(b"RESET")] + up.replay.login
@@ -139,6 +118,15 @@ class RedisServer(ServerSide):
                 if isinstance(reply, hiredis.ReplyError):
                     raise ConnectionRefused(f"redis {ep.host}:{ep.port} refused login: {reply}")
         return sock, RedisState(login)
+
+    @staticmethod
+    def ping(up: Upstream) -> bool:
+        try:
+            up.sock.sendall(encode(b"PING"))
+            return read_replies(up, 1) == [b"PONG"]
+        except (OSError, ConnectionRefused, Timeout):
+            up.fail()
+            return False
 
     def sent(self, commands: int) -> None:
         """The client side forwards `commands` commands, each owed one reply."""
@@ -268,3 +256,5 @@ class RedisSession(Session):
     def replies_owed(self) -> bool:
         return self.server.pending > 0  # replies to commands pipelined before QUIT
 
+
+PROTOCOL = WireProtocol("redis", RedisServer, RedisSession)

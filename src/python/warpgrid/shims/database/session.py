@@ -11,7 +11,8 @@ from __future__ import annotations
 import socket
 import time
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import Closed, DeadlinePassed, Timeout
 from .states import TRACKED, ClientState, ServerState
@@ -21,28 +22,44 @@ if TYPE_CHECKING:
     from .config import EndpointConfig
 
 
-class WireProtocol(Protocol):
-    """What each protocol module provides to the proxy (postgres.py, mysql.py, redis.py)."""
+@dataclass(frozen=True)
+class WireProtocol:
+    """What each protocol module provides to the proxy (postgres.py, mysql.py, redis.py):
+    its server side (login, ping) and its client side (a guest session)."""
 
     name: str
+    server: type["ServerSide"]
+    client: Callable[[Upstream, "EndpointConfig"], "Session"]
 
     def handshake(self, sock: socket.socket, ep: "EndpointConfig", password: str | None) -> tuple[socket.socket, Any]:
-        """Log in upstream with the host's credentials (TLS if configured); returns the
-        (possibly TLS-wrapped) socket and the state a guest session replays."""
+        return self.server.login(sock, ep, password)
 
     def ping(self, up: Upstream) -> bool:
-        """A protocol-level liveness check for a long-idle pooled connection."""
+        return self.server.ping(up)
 
     def session(self, up: Upstream, ep: "EndpointConfig") -> "Session":
-        """A new guest session over a checked-out connection."""
+        return self.client(up, ep)
 
 
 class ServerSide(ABC):
-    """The server side of one lent connection: the replies followed back to the guest, the
-    transitions they make (states.py), the reset before reuse. One subclass per protocol."""
+    """The server side of one connection: the host's login and liveness probe (static: they
+    run before and between sessions), and for a lent connection the replies followed back to
+    the guest, the transitions they make (states.py), the reset before reuse. One subclass per
+    protocol."""
 
     def __init__(self, up: Upstream) -> None:
         self.up = up
+
+    @staticmethod
+    @abstractmethod
+    def login(sock: socket.socket, ep: "EndpointConfig", password: str | None) -> tuple[socket.socket, Any]:
+        """Log in upstream with the host's credentials (TLS if configured); returns the
+        (possibly TLS-wrapped) socket and the state a guest session replays."""
+
+    @staticmethod
+    @abstractmethod
+    def ping(up: Upstream) -> bool:
+        """A protocol-level liveness check for a long-idle pooled connection (TESTING)."""
 
     @abstractmethod
     def track(self, data: bytes) -> None:
