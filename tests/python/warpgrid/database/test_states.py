@@ -49,6 +49,7 @@ def test_every_server_state_is_reachable_and_can_be_closed():
 
 @pytest.mark.parametrize("old,new", [
     (S.IDLE, S.IDLE),  # a double check-in
+    (S.IDLE, S.LENT),  # lent without the liveness check
     (S.READY, S.IDLE),  # a used connection back in the pool without a reset
     (S.BUSY, S.RESETTING),  # a reset with replies still on the wire
     (S.AWAITING_SYNC, S.READY),  # an open extended-protocol sequence taken for settled

@@ -10,10 +10,11 @@ Server connection (what the database holds for us; the pool's books are its IDLE
 lists, as PgBouncer's idle/active/used lists)::
 
     LOGIN --> LENT                         opened and authenticated, lent to the first session
-    IDLE --> TESTING --> LENT              probed (ping) after a long idle, then lent
-    IDLE --> LENT                          lent as is
+    IDLE --> TESTING --> LENT              taken from the pool, checked (nothing to read; a
+                                           ping after a long idle), then lent
     LENT --> READY | BUSY | AWAITING_SYNC  the guest's bytes reached the database
-    READY <--> BUSY <--> IN_TRANSACTION    replies owed / all answered / a transaction open
+    READY | IN_TRANSACTION --> BUSY        a request owes a reply
+    BUSY --> READY | IN_TRANSACTION        the last reply came back (a transaction open or not)
     BUSY|READY|IN_TRANSACTION --> AWAITING_SYNC --> BUSY   (Postgres extended protocol)
     any lent state --> TAINTED             a mode a reset may not undo: discarded after use
     READY | IN_TRANSACTION --> RESETTING --> IDLE   the session ended; cleaned, back in the pool
@@ -62,13 +63,13 @@ S = ServerState
 TRACKED = frozenset({S.LENT, S.READY, S.BUSY, S.AWAITING_SYNC, S.IN_TRANSACTION})
 _SERVER_NEXT: dict[ServerState, frozenset[ServerState]] = {
     S.LOGIN: frozenset({S.LENT, S.BROKEN, S.CLOSED}),
-    S.IDLE: frozenset({S.LENT, S.TESTING, S.BROKEN, S.CLOSED}),
+    S.IDLE: frozenset({S.TESTING, S.BROKEN, S.CLOSED}),
     S.TESTING: frozenset({S.LENT, S.BROKEN, S.CLOSED}),
     S.LENT: frozenset({S.READY, S.BUSY, S.AWAITING_SYNC, S.TAINTED, S.IDLE, S.BROKEN, S.CLOSED}),
-    S.READY: frozenset({S.BUSY, S.AWAITING_SYNC, S.IN_TRANSACTION, S.TAINTED, S.RESETTING, S.BROKEN, S.CLOSED}),
+    S.READY: frozenset({S.BUSY, S.AWAITING_SYNC, S.TAINTED, S.RESETTING, S.BROKEN, S.CLOSED}),
     S.BUSY: frozenset({S.READY, S.IN_TRANSACTION, S.AWAITING_SYNC, S.TAINTED, S.BROKEN, S.CLOSED}),
     S.AWAITING_SYNC: frozenset({S.BUSY, S.TAINTED, S.BROKEN, S.CLOSED}),
-    S.IN_TRANSACTION: frozenset({S.READY, S.BUSY, S.AWAITING_SYNC, S.TAINTED, S.RESETTING, S.BROKEN, S.CLOSED}),
+    S.IN_TRANSACTION: frozenset({S.BUSY, S.AWAITING_SYNC, S.TAINTED, S.RESETTING, S.BROKEN, S.CLOSED}),
     S.TAINTED: frozenset({S.BROKEN, S.CLOSED}),
     S.RESETTING: frozenset({S.IDLE, S.BROKEN, S.CLOSED}),
     S.BROKEN: frozenset({S.CLOSED}),
