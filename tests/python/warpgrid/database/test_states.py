@@ -13,6 +13,7 @@ from warpgrid.shims.database.config import EndpointConfig
 from warpgrid.shims.database.pool import Pool
 from warpgrid.shims.database.postgres import PgSession, PgState, message
 from warpgrid.shims.database.redis import RedisSession, RedisState, encode
+from warpgrid.shims.database import states
 from warpgrid.shims.database.states import ClientState, IllegalTransition, ServerState
 from warpgrid.shims.database.upstream import Upstream
 
@@ -68,6 +69,12 @@ def test_illegal_server_transitions_raise_naming_both_states(old, new):
 def test_illegal_client_transitions_raise(old, new):
     with pytest.raises(IllegalTransition, match=f"guest database session: {old.value} -> {new.value}"):
         old.check(new)
+
+
+def test_pgbouncer_style_names_are_the_members():
+    for prefix, machine in (("SV_", ServerState), ("CL_", ClientState)):
+        for member in machine:
+            assert getattr(states, prefix + member.name) is member
 
 
 def test_client_lifecycle():

@@ -23,7 +23,7 @@ from collections import deque
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
 from .session import ServerSide, Session, WireProtocol
-from .states import ClientState
+from .states import CL_ENDED, CL_OPEN, CL_STARTUP
 from .upstream import Upstream, recv_exact, wrap_tls
 
 # Capability flags (client/server).
@@ -383,7 +383,7 @@ class MysqlSession(Session):
     # -- guest -> database --------------------------------------------------------------------
 
     def from_guest(self, data: bytes) -> None:
-        if self.state is ClientState.ENDED:
+        if self.state is CL_ENDED:
             raise ProtocolError("data after COM_QUIT")
         self.gbuf += data
         buf = self.gbuf
@@ -393,12 +393,12 @@ class MysqlSession(Session):
             seq = buf[pos + 3]
             if len(buf) - pos - 4 < length:
                 break
-            if self.state is ClientState.STARTUP:
+            if self.state is CL_STARTUP:
                 payload = bytes(buf[pos + 4:pos + 4 + length])
                 del buf[:pos + 4 + length]
                 self._login(seq, payload)
                 start = pos = 0
-                if self.state is ClientState.ENDED:
+                if self.state is CL_ENDED:
                     return
                 continue
             if seq == 0 and not self.continued:
@@ -406,7 +406,7 @@ class MysqlSession(Session):
                     raise ProtocolError("empty command packet")
                 cmd = buf[pos + 4]
                 if cmd == COM_QUIT:
-                    self.to(ClientState.ENDED)
+                    self.to(CL_ENDED)
                     if start < pos:
                         self._forward(buf[start:pos])
                     buf.clear()
@@ -461,7 +461,7 @@ class MysqlSession(Session):
         if db and db.decode(errors="replace") != self.ep.database:
             self.out += err_packet(seq + 1, 1044, "42000", f"database {db.decode(errors='replace')!r} is not "
                                    f"reachable through this connection (the endpoint is {self.ep.database!r})")
-            self.to(ClientState.ENDED)
+            self.to(CL_ENDED)
             return
         if charset != st.charset:
             names = COLLATIONS.get(charset)
@@ -470,7 +470,7 @@ class MysqlSession(Session):
                 if not command(self.up, bytes([COM_QUERY]) + f"SET NAMES {names[0]} COLLATE {names[1]}".encode()):
                     raise ProtocolError(f"cannot switch to the guest's collation {names[1]}")
         self.out += ok_packet(seq + 1)
-        self.to(ClientState.OPEN)
+        self.to(CL_OPEN)
 
 
 PROTOCOL = WireProtocol("mysql", MysqlServer, MysqlSession)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import Closed, DbError, PoolExhausted
-from .states import ServerState
+from .states import SV_IDLE, SV_LENT, SV_TESTING
 from .upstream import Upstream
 
 log = logging.getLogger("warpgrid.database")
@@ -100,7 +100,7 @@ class Pool:
                         raise Closed("the database pool is draining (host shutting down)")
                     if self._idle:
                         candidate = self._idle.pop()  # LIFO: warm connections first
-                        candidate.to(ServerState.TESTING)
+                        candidate.to(SV_TESTING)
                         self._lent.add(candidate)
                         break
                     if self._count() < self.size:
@@ -121,7 +121,7 @@ class Pool:
                     self._cond.wait(remaining)
             if candidate is not None:
                 if self._healthy(candidate):
-                    candidate.to(ServerState.LENT)
+                    candidate.to(SV_LENT)
                     candidate.uses += 1
                     return candidate
                 log.info("database pool %s: dropping dead idle connection", self._name())
@@ -149,7 +149,7 @@ class Pool:
         """`reusable` is the session's verdict (LENT untouched, or RESETTING after a reset)."""
         with self._cond:
             if reusable and not up.broken and not self._closed and self._count() <= self.size:
-                up.to(ServerState.IDLE)
+                up.to(SV_IDLE)
                 self._lent.discard(up)
                 up.last_used = self.clock()
                 self._idle.append(up)
@@ -224,7 +224,7 @@ class Pool:
         up.uses = 1
         with self._cond:
             self._logins -= 1
-            up.to(ServerState.LENT)
+            up.to(SV_LENT)
             self._lent.add(up)
             self._created += 1
         return up

@@ -27,7 +27,7 @@ import scramp
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
 from .session import ServerSide, Session, WireProtocol
-from .states import TRACKED, ClientState, ServerState
+from .states import CL_ENDED, CL_OPEN, CL_STARTUP, SV_AWAITING_SYNC, SV_BUSY, SV_IN_TRANSACTION, SV_READY
 from .upstream import Upstream, recv_exact, wrap_tls
 
 log = logging.getLogger("warpgrid.database")
@@ -213,12 +213,12 @@ class PgServer(ServerSide):
         Sync/extended message among them (_SYNC, _EXTENDED), or _OTHER when there was none."""
         self.pending += syncs
         state = self.up.state
-        if state not in TRACKED:
+        if not state.tracked:
             return
-        if last == _EXTENDED or (last == _OTHER and state is ServerState.AWAITING_SYNC):
-            new = ServerState.AWAITING_SYNC
+        if last == _EXTENDED or (last == _OTHER and state is SV_AWAITING_SYNC):
+            new = SV_AWAITING_SYNC
         elif self.pending > 0:
-            new = ServerState.BUSY
+            new = SV_BUSY
         else:
             return
         if new is not state:
@@ -287,8 +287,8 @@ class PgServer(ServerSide):
         up = self.up
         if self.pending < 0:  # more ReadyForQuery than sync points: no longer followed
             self.taint()
-        elif up.state is ServerState.BUSY:
-            up.to(ServerState.READY if status == ord("I") else ServerState.IN_TRANSACTION)
+        elif up.state is SV_BUSY:
+            up.to(SV_READY if status == ord("I") else SV_IN_TRANSACTION)
 
     def settled(self) -> bool:
         """Whether every reply came back and the stream stopped at a message boundary."""
@@ -355,12 +355,12 @@ class PgSession(Session):
 
     def from_guest(self, data: bytes) -> None:
         state = self.state
-        if state is not ClientState.OPEN:
-            if state is not ClientState.STARTUP:
+        if state is not CL_OPEN:
+            if state is not CL_STARTUP:
                 return  # after Terminate or a refused startup the server would just hang up
             self.gbuf += data
             self._startup()
-            if self.state is not ClientState.OPEN:
+            if self.state is not CL_OPEN:
                 return
             buf: bytes | bytearray = self.gbuf
         elif self.gbuf:
@@ -385,7 +385,7 @@ class PgSession(Session):
             elif cls == _EXTENDED:
                 last = _EXTENDED
             elif cls == _TERMINATE:  # the host keeps the connection
-                self.to(ClientState.ENDED)
+                self.to(CL_ENDED)
                 if pos:
                     self._forward(buf[:pos], syncs, last)
                 self.gbuf.clear()
@@ -416,7 +416,7 @@ class PgSession(Session):
             if code in (SSL_REQUEST, GSSENC_REQUEST):
                 self.out += b"N"  # TLS is the host's job; the guest talks plaintext to the host
             elif code == CANCEL_REQUEST:
-                self.to(ClientState.ENDED)  # not forwarded; the guest sees the socket close
+                self.to(CL_ENDED)  # not forwarded; the guest sees the socket close
                 buf.clear()
                 return
             elif code == PROTOCOL_3_0:
@@ -463,11 +463,11 @@ class PgSession(Session):
             self.out += startup_reply(params_now, replay.backend_key)
         else:
             self.out += replay.reply()
-        self.to(ClientState.OPEN)
+        self.to(CL_OPEN)
 
     def _refuse(self, code: str, text: str) -> None:
         self.out += error_response(code, text)
-        self.to(ClientState.ENDED)
+        self.to(CL_ENDED)
         self.gbuf.clear()
 
 

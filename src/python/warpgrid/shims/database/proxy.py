@@ -17,7 +17,7 @@ from .handles import HandleTable, Lease, new_handle
 from . import mysql, postgres, redis
 from .pool import Pool, PoolKey, PoolMetrics
 from .session import WireProtocol
-from .states import ClientState
+from .states import CL_BROKEN
 from .upstream import Resolver, Upstream, open_tcp, resolve_addresses, use_kernel_timeouts
 
 log = logging.getLogger("warpgrid.database")
@@ -253,7 +253,7 @@ class DatabaseProxy:
     def _fail(self, handles: HandleTable, handle: int, lease: Lease, exc: DbError) -> None:
         """A broken session ends: its connection is discarded, never pooled."""
         handles.leases.pop(handle, None)
-        lease.session.to(ClientState.BROKEN)
+        lease.session.to(CL_BROKEN)
         lease.pool.note_error()
         if isinstance(exc, ProtocolError):
             log.warning("database-proxy: %s; discarding the connection", exc)

@@ -18,7 +18,7 @@ import hiredis
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
 from .session import ServerSide, Session, WireProtocol
-from .states import ClientState, ServerState
+from .states import CL_ENDED, CL_OPEN, SV_TAINTED
 from .upstream import OS_TIMEOUTS, Upstream, wrap_tls
 
 _MORE = object()  # hiredis "not enough data" marker (False is a valid RESP3 value)
@@ -135,7 +135,7 @@ class RedisServer(ServerSide):
 
     def track(self, data: bytes) -> None:
         up = self.up
-        if up.state is ServerState.TAINTED:
+        if up.state is SV_TAINTED:
             return
         self.replies.feed(data)
         try:
@@ -173,13 +173,13 @@ class RedisSession(Session):
     server: RedisServer
 
     def __init__(self, up: Upstream, ep: EndpointConfig) -> None:
-        super().__init__(up, RedisServer(up), ClientState.OPEN)
+        super().__init__(up, RedisServer(up), CL_OPEN)
         self.db = (ep.database or "0").encode()
         self.allow_scripts = ep.allow_scripts
         self.guest = hiredis.Reader(notEnoughData=_MORE)
 
     def from_guest(self, data: bytes) -> None:
-        if self.state is ClientState.ENDED:
+        if self.state is CL_ENDED:
             raise ProtocolError("data after QUIT")
         self.guest.feed(data)
         batch: list[bytes] = []
@@ -193,7 +193,7 @@ class RedisSession(Session):
             if not isinstance(cmd, list) or not cmd or not all(isinstance(a, bytes) for a in cmd):
                 raise ProtocolError("a redis command must be a non-empty array of bulk strings")
             self._command(cmd, batch)
-            if self.state is ClientState.ENDED:
+            if self.state is CL_ENDED:
                 break
         if batch:
             self.used()
@@ -205,7 +205,7 @@ class RedisSession(Session):
         idle = self.server.pending == 0 and not batch  # a local reply cannot overtake a database reply
         if name in (b"AUTH", b"QUIT") or (name == b"SELECT" and len(cmd) == 2 and cmd[1] == self.db):
             if name == b"QUIT":
-                self.to(ClientState.ENDED)
+                self.to(CL_ENDED)
             if idle:
                 self.out += OK
             else:  # same reply (+OK), produced in order by the database

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import Closed, DeadlinePassed, Timeout
-from .states import TRACKED, ClientState, ServerState
+from .states import ClientState, CL_ENDED, CL_STARTUP, SV_BUSY, SV_IN_TRANSACTION, SV_LENT, SV_READY, SV_RESETTING, SV_TAINTED
 from .upstream import OS_TIMEOUTS, Upstream
 
 if TYPE_CHECKING:
@@ -76,19 +76,19 @@ class ServerSide(ABC):
     def owed(self) -> None:
         """A request owing a reply went out: BUSY (unless no longer followed)."""
         state = self.up.state
-        if state is not ServerState.BUSY and state in TRACKED:
-            self.up.to(ServerState.BUSY)
+        if state is not SV_BUSY and state.tracked:
+            self.up.to(SV_BUSY)
 
     def answered(self) -> None:
         """The last reply owed came back: READY."""
-        if self.up.state is ServerState.BUSY:
-            self.up.to(ServerState.READY)
+        if self.up.state is SV_BUSY:
+            self.up.to(SV_READY)
 
     def taint(self) -> None:
         """Replies stop matching requests one to one, or a mode a reset may not undo began:
         the connection is discarded after this session."""
-        if self.up.state in TRACKED:
-            self.up.to(ServerState.TAINTED)
+        if self.up.state.tracked:
+            self.up.to(SV_TAINTED)
 
 
 class Session(ABC):
@@ -102,7 +102,7 @@ class Session(ABC):
 
     server: ServerSide
 
-    def __init__(self, up: Upstream, server: ServerSide, state: ClientState = ClientState.STARTUP) -> None:
+    def __init__(self, up: Upstream, server: ServerSide, state: ClientState = CL_STARTUP) -> None:
         self.up = up
         self.server = server
         self.track_upstream = server.track  # the hot path: no extra call per recv
@@ -117,7 +117,7 @@ class Session(ABC):
     @property
     def ended(self) -> bool:
         """The guest said goodbye (Terminate / COM_QUIT / QUIT) or its login was refused."""
-        return self.state is ClientState.ENDED
+        return self.state is CL_ENDED
 
     @abstractmethod
     def from_guest(self, data: bytes) -> None:
@@ -134,18 +134,18 @@ class Session(ABC):
         then the protocol's reset. Anything else (replies owed, tainted, broken): discard.
         """
         state = self.up.state
-        if state is ServerState.LENT:
+        if state is SV_LENT:
             return True
-        if state is not ServerState.READY and state is not ServerState.IN_TRANSACTION:
+        if state is not SV_READY and state is not SV_IN_TRANSACTION:
             return False
-        self.up.to(ServerState.RESETTING)
+        self.up.to(SV_RESETTING)
         return not self.gbuf and self.server.settled() and self.server.reset()
 
     def used(self) -> None:
         """Bytes are about to reach the database on the guest's behalf: from here on the
         connection needs a reset before the next guest (LENT -> READY)."""
-        if self.up.state is ServerState.LENT:
-            self.up.to(ServerState.READY)
+        if self.up.state is SV_LENT:
+            self.up.to(SV_READY)
 
 
     def to_guest(self, max_bytes: int, deadline: float | None = None) -> bytes:

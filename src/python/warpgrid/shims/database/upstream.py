@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, Timeout
-from .states import ServerState
+from .states import ServerState, SV_BROKEN, SV_CLOSED, SV_LOGIN
 
 # Maps a host name to candidate IP address strings (the DNS shim, when enabled).
 Resolver = Callable[[str], list[str]]
@@ -32,7 +32,7 @@ class Upstream:
     created_at: float
     last_used: float
     replay: Any = None
-    state: ServerState = ServerState.LOGIN
+    state: ServerState = SV_LOGIN
     uses: int = field(default=0)
     # A poll object for `looks_alive`, made on first use (half the cost of select.select).
     _poller: Any = field(default=None, repr=False)
@@ -43,16 +43,16 @@ class Upstream:
 
     @property
     def broken(self) -> bool:
-        return self.state is ServerState.BROKEN
+        return self.state is SV_BROKEN
 
     def fail(self) -> None:
         """The connection failed or its state is unknown: it will be closed, never reused."""
-        if self.state is not ServerState.BROKEN and self.state is not ServerState.CLOSED:
-            self.to(ServerState.BROKEN)
+        if self.state is not SV_BROKEN and self.state is not SV_CLOSED:
+            self.to(SV_BROKEN)
 
     def close(self) -> None:
-        if self.state is not ServerState.CLOSED:
-            self.to(ServerState.CLOSED)
+        if self.state is not SV_CLOSED:
+            self.to(SV_CLOSED)
         try:
             self.sock.close()
         except OSError:
@@ -74,7 +74,7 @@ class Upstream:
         Readable means EOF (server restarted, idle kill) or an unsolicited message such as
         Postgres' admin-shutdown error: either way the connection is not reusable.
         """
-        if self.state is ServerState.BROKEN or self.state is ServerState.CLOSED:
+        if self.state is SV_BROKEN or self.state is SV_CLOSED:
             return False
         sock = self.sock
         try:
