@@ -1,9 +1,9 @@
 """The pooler's two state machines, kept as PgBouncer keeps them (`SV_*` and `CL_*` states).
 
 A pooled server connection (`Upstream`) and a guest's client session (`Session`) each carry
-one state. Every change goes through one function per machine (`ServerState.check`,
-`ClientState.check`, called by `Upstream.to` and `Session.to`), which refuses a change the
-tables below do not list with `IllegalTransition`: a bookkeeping bug then fails loudly
+one state. Every change goes through the machine's transition function (`ServerState.check`
+over `_SERVER_NEXT`, `ClientState.check` over `_CLIENT_NEXT`, called by `Upstream.to` and
+`Session.to`), which refuses a change its table does not list with `IllegalTransition`: a bookkeeping bug then fails loudly
 where it happens instead of lending a dirty connection to the next guest.
 
 Server connection (what the database holds for us; the pool's books are its IDLE/lent
@@ -31,13 +31,32 @@ Client session (the guest's side of the conversation)::
 from __future__ import annotations
 
 import enum
+from typing import Self
 
 
 class IllegalTransition(RuntimeError):
     """A state change the machine does not allow: a bug in the pooler's bookkeeping."""
 
 
-class ServerState(enum.Enum):
+class _Machine(enum.Enum):
+    """The states of one machine; `check` is its transition function, over its own table.
+
+    Each member carries its bit and the bits of the states it may move to (filled in by
+    `_compile` from the table): plain attributes, because the check runs twice per query on the
+    proxy's hot path and hashing an Enum member is a Python-level call.
+    """
+
+    _bit: int
+    _next: int
+
+    def check(self, new: Self) -> Self:
+        """The transition function: `new`, or IllegalTransition naming both states."""
+        if not new._bit & self._next:
+            raise IllegalTransition(f"{_LABELS[type(self)]}: {self.value} -> {new.value} is not allowed")
+        return new
+
+
+class ServerState(_Machine):
     LOGIN = "login"  # opened and authenticated, not yet in the pool's books
     IDLE = "idle"  # in the pool, clean, ready to lend
     TESTING = "testing"  # taken from the pool for a liveness probe before it is lent
@@ -51,19 +70,7 @@ class ServerState(enum.Enum):
     BROKEN = "broken"  # failed, or its state unknown: closed, never reused
     CLOSED = "closed"  # socket closed, out of the pool's books
 
-    # Filled in from _SERVER_NEXT below: this state's bit, the bits of the states it may move
-    # to, and whether a lent connection in this state has its replies followed (TRACKED).
-    # Plain attributes: the check runs twice per query on the proxy's hot path, and hashing
-    # an Enum member is a Python-level call.
-    _bit: int
-    _next: int
-    tracked: bool
-
-    def check(self, new: "ServerState") -> "ServerState":
-        """The one transition function of the server machine: `new`, or IllegalTransition."""
-        if not new._bit & self._next:
-            raise IllegalTransition(f"pooled database connection: {self.value} -> {new.value} is not allowed")
-        return new
+    tracked: bool  # whether a lent connection in this state has its replies followed (TRACKED)
 
 
 S = ServerState
@@ -85,20 +92,11 @@ _SERVER_NEXT: dict[ServerState, frozenset[ServerState]] = {
 }
 
 
-class ClientState(enum.Enum):
+class ClientState(_Machine):
     STARTUP = "startup"  # the guest's login (startup packet, handshake response) is not done
     OPEN = "open"  # logged in: requests flow
     ENDED = "ended"  # the guest said goodbye, or its login was refused
     BROKEN = "broken"  # a protocol error or a failed connection ended the session
-
-    _bit: int
-    _next: int
-
-    def check(self, new: "ClientState") -> "ClientState":
-        """The one transition function of the client machine: `new`, or IllegalTransition."""
-        if not new._bit & self._next:
-            raise IllegalTransition(f"guest database session: {self.value} -> {new.value} is not allowed")
-        return new
 
 
 C = ClientState
@@ -108,6 +106,9 @@ _CLIENT_NEXT: dict[ClientState, frozenset[ClientState]] = {
     C.ENDED: frozenset({C.BROKEN}),
     C.BROKEN: frozenset(),
 }
+
+
+_LABELS = {ServerState: "pooled database connection", ClientState: "guest database session"}
 
 
 def _compile(table: dict) -> None:
