@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from email.message import Message
 from pathlib import Path
 
 import pytest
 
-from support import warpgrid_cmd
+from support import http_request, serve_component, stop_served
 
 from warpgrid_testing import localservers
 
@@ -36,36 +32,7 @@ def pg_server() -> Iterator[localservers.LocalServer]:
 
 
 def _serve(component: Path, config: Path, cache: Path) -> tuple[subprocess.Popen, str]:
-    proc = warpgrid_cmd(
-        "serve", str(component.resolve()), "--config", str(config), "--cache-dir", str(cache),
-        env_extra={"WG_GO_PG_PW": PG_PASSWORD},
-    )
-    line = proc.stdout.readline().strip()  # printed once the component is compiled and served
-    match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"{line!r}\n{proc.communicate()[1]}")
-    return proc, match.group(1)
-
-
-def _stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.communicate(timeout=60)[1]
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.communicate()[1]
-
-
-def _request(base_url: str, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
-    """Status, headers (case-insensitive: the host sends lower-case names) and body."""
-    req = urllib.request.Request(base_url + path, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+    return serve_component(component, config, cache, {"WG_GO_PG_PW": PG_PASSWORD})
 
 
 def test_go_http_server_routes(tmp_path: Path) -> None:
@@ -73,25 +40,25 @@ def test_go_http_server_routes(tmp_path: Path) -> None:
     config.write_text('[http]\nlisten = "127.0.0.1:0"\n\n[env]\nGREETING = "Hi from the test"\n')
     proc, url = _serve(HTTP_APP, config, tmp_path / "cache")
     try:
-        assert _request(url, "GET", "/")[::2] == (200, b"Hi from the test (Go tinygo)\n")
-        status, _, body = _request(url, "GET", "/health")
+        assert http_request(url, "GET", "/")[::2] == (200, b"Hi from the test (Go tinygo)\n")
+        status, _, body = http_request(url, "GET", "/health")
         assert (status, json.loads(body)) == (200, {"status": "ok"})
-        status, _, body = _request(url, "GET", "/items/2")
+        status, _, body = http_request(url, "GET", "/items/2")
         assert (status, json.loads(body)) == (200, {"id": 2, "name": "rocket skates"})
-        status, _, body = _request(url, "GET", "/items/9")
+        status, _, body = http_request(url, "GET", "/items/9")
         assert (status, json.loads(body)) == (404, {"error": "no such item"})
-        status, _, body = _request(url, "POST", "/items", b'{"name": "magnet"}', {"content-type": "application/json"})
+        status, _, body = http_request(url, "POST", "/items", b'{"name": "magnet"}', {"content-type": "application/json"})
         assert (status, json.loads(body)) == (201, {"id": 3, "name": "magnet"})
-        status, headers, body = _request(url, "POST", "/echo", b"x" * 5000, {"content-type": "text/plain"})
+        status, headers, body = http_request(url, "POST", "/echo", b"x" * 5000, {"content-type": "text/plain"})
         assert (status, headers.get("X-Echo-Length"), body) == (200, "5000", b"x" * 5000)
-        status, _, body = _request(url, "GET", "/hello/gopher?lang=go")
+        status, _, body = http_request(url, "GET", "/hello/gopher?lang=go")
         assert (status, json.loads(body)) == (200, {"hello": "gopher", "lang": "go"})
-        assert _request(url, "GET", "/files/a/b.txt")[::2] == (200, b'file "a/b.txt" via GET\n')
-        assert _request(url, "GET", "/no-such-route")[0] == 404
-        status, headers, _ = _request(url, "DELETE", "/health")
+        assert http_request(url, "GET", "/files/a/b.txt")[::2] == (200, b'file "a/b.txt" via GET\n')
+        assert http_request(url, "GET", "/no-such-route")[0] == 404
+        status, headers, _ = http_request(url, "DELETE", "/health")
         assert status == 405 and "GET" in headers.get("Allow", "")
     finally:
-        _stop(proc)
+        stop_served(proc)
 
 
 def _t3_config(path: Path, pg_port: int) -> Path:
@@ -132,26 +99,26 @@ password_env = "WG_GO_PG_PW"
 def test_t3_go_service_over_postgres(pg_server, tmp_path: Path) -> None:
     proc, url = _serve(T3, _t3_config(tmp_path / "warp.toml", pg_server.port), tmp_path / "cache")
     try:
-        assert _request(url, "GET", "/health")[::2] == (200, b"ok")
-        status, _, body = _request(url, "GET", "/version")
+        assert http_request(url, "GET", "/health")[::2] == (200, b"ok")
+        status, _, body = http_request(url, "GET", "/version")
         assert status == 200, body
         assert json.loads(body)["version"].startswith("PostgreSQL ")
-        assert _request(url, "POST", "/setup")[0] == 204
-        status, _, body = _request(url, "POST", "/items", b"anvil")
+        assert http_request(url, "POST", "/setup")[0] == 204
+        status, _, body = http_request(url, "POST", "/items", b"anvil")
         assert status == 201, body
         anvil = json.loads(body)
         assert anvil["name"] == "anvil"
-        assert _request(url, "POST", "/items", 'Grüße "quoted"'.encode())[0] == 201
-        status, _, body = _request(url, "GET", "/items")
+        assert http_request(url, "POST", "/items", 'Grüße "quoted"'.encode())[0] == 201
+        status, _, body = http_request(url, "GET", "/items")
         assert status == 200 and [i["name"] for i in json.loads(body)] == ["anvil", 'Grüße "quoted"']
-        status, _, body = _request(url, "GET", f"/items/{anvil['id']}")
+        status, _, body = http_request(url, "GET", f"/items/{anvil['id']}")
         assert (status, json.loads(body)) == (200, anvil)
-        assert _request(url, "GET", "/items/999999")[0] == 404
-        status, _, body = _request(url, "GET", "/sum/40/2")
+        assert http_request(url, "GET", "/items/999999")[0] == 404
+        status, _, body = http_request(url, "GET", "/sum/40/2")
         assert (status, json.loads(body)) == (200, {"sum": 42})
-        status, _, body = _request(url, "GET", "/sum/x/2")  # PostgreSQL's own error, passed on
+        status, _, body = http_request(url, "GET", "/sum/x/2")  # PostgreSQL's own error, passed on
         assert status == 500 and "invalid input syntax" in json.loads(body)["error"], body
     finally:
-        log = _stop(proc)
+        log = stop_served(proc)
     # Every request's connection went through the proxy's pool and was handed back.
     assert re.search(r"postgres://gopher@db\.production\.warp\.local:\d+/app in_use=0 ", log), log
