@@ -59,6 +59,13 @@ ITEMS = {
             "the `@warpgrid/bun-sdk` sources (Bun API polyfills and the bundler plugin)",
         ),
         ContractItem("rust-sdk", "src/rust/warpgrid-sdk", ("Cargo.toml", "src/**/*.rs"), "rust_sdk_dir", "the `warpgrid-sdk` Rust crate"),
+        ContractItem(
+            "tinygo-overlay",
+            "src/go/tinygoroot",
+            ("**/*.go",),
+            "tinygo_overlay_dir",
+            "WarpGrid's Go packages laid over TINYGOROOT/src (`net`, `net/http`, `warpgrid/`)",
+        ),
     )
 }
 
@@ -108,8 +115,8 @@ class WarpGridContractSubsystem(Subsystem):
     options_scope = "warpgrid-contract"
     help = (
         "Where WarpGrid's shipped files come from: the WIT contract, the upstream pins, the patch "
-        "series, the JS, Bun and Rust SDKs, the ComponentizeJS lockfile and the C SDK headers. By "
-        "default each "
+        "series, the JS, Bun and Rust SDKs, the ComponentizeJS lockfile, the C SDK headers and the TinyGo "
+        "overlay. By default each "
         "comes from the installed warpgrid-pants wheel; an option naming a path of this "
         "repository uses that instead (e.g. to try a patched WIT, or in the WarpGrid repository "
         "itself)."
@@ -122,6 +129,7 @@ class WarpGridContractSubsystem(Subsystem):
     c_include_dir = StrOption(default=None, help=f"Directory holding {ITEMS['c-include'].what} (e.g. `src/c/warpgrid/include`).")
     bun_sdk_dir = StrOption(default=None, help=f"Directory holding {ITEMS['bun-sdk'].what} (e.g. `src/js/bun-sdk`).")
     rust_sdk_dir = StrOption(default=None, help=f"Directory holding {ITEMS['rust-sdk'].what} (e.g. `src/rust/warpgrid-sdk`).")
+    tinygo_overlay_dir = StrOption(default=None, help=f"Directory holding {ITEMS['tinygo-overlay'].what} (e.g. `src/go/tinygoroot`).")
 
     def override(self, item: ContractItem) -> Optional[str]:
         return getattr(self, item.option)

@@ -10,7 +10,7 @@ from pants.core.util_rules import archive, system_binaries
 from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import bun as bun_component
-from warpgrid_pants.components import c, componentize, finalize, js, pipeline, rust, world
+from warpgrid_pants.components import c, componentize, finalize, go, js, pipeline, rust, world
 from warpgrid_pants.run import export_sdks, tailor, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
@@ -21,6 +21,7 @@ from warpgrid_pants.toolchains import (
     node,
     script_build,
     system_tools,
+    tinygo,
     wasi_libc,
     wasm_tools,
 )
@@ -60,6 +61,7 @@ def rules():
         *componentize_js.rules(),
         *cargo.rules(),
         *bun.rules(),
+        *tinygo.rules(),
         # The shared component pipeline, then each language's composition of it.
         *world.rules(),
         *componentize.rules(),
@@ -69,6 +71,7 @@ def rules():
         *js.rules(),
         *rust.rules(),
         *bun_component.rules(),
+        *go.rules(),
         # Running components, proposing targets, exporting the SDKs for editors.
         *warpgrid_run.rules(),
         *export_sdks.rules(),

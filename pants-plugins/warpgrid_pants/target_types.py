@@ -559,6 +559,173 @@ class BunComponentTarget(Target):
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# tinygo_toolchain, tinygo_component
+# ---------------------------------------------------------------------------------------------
+
+
+class TinyGoUpstreamField(UpstreamPinField):
+    required = False
+    default = "tinygo"
+    help = (
+        "The pinned TinyGo source (a Go module zip in `third_party/upstreams.toml`). WarpGrid's "
+        "`net`, `net/http` and shim packages are written for TinyGo 0.37 (`[tinygo]`)."
+    )
+
+
+class TinyGoGoUpstreamField(StringField):
+    alias = "go_upstream"
+    default = "go-toolchain"
+    help = (
+        "The pinned Go toolchain (the go command's own `golang.org/toolchain` module in "
+        "`third_party/upstreams.toml`) that builds `tinygo` and becomes the GOROOT it compiles "
+        "against. TinyGo 0.37 accepts Go 1.19 through 1.24 (`[go-toolchain]` is 1.24.11)."
+    )
+
+
+class TinyGoPatchesField(PatchesField):
+    help = (
+        "Addresses of `files` targets holding the patch series applied to the TinyGo tree, in "
+        "`git format-patch` form (e.g. `patches=[\"//patches/tinygo\"]`). Unset: WarpGrid's own "
+        "series (`patches/tinygo/*.patch`, shipped with the plugin): the prebuilt compiler-rt "
+        "builtins and the `warpgrid/` packages in TINYGOROOT. Targets apply in the order listed, "
+        "each one's files in file name order; a patch that does not apply fails the build naming "
+        "the patch, the file and the hunk. Rebase the series with `pants rebase-patches`."
+    )
+
+
+class TinyGoWasiLibcField(SingleTargetField):
+    alias = "wasi_libc"
+    help = (
+        "Address of the `wasi_libc_sysroot` target whose patched source (its `upstream` plus its "
+        "`patches`) TinyGo's libc is built from, with TinyGo's own recipe (`MALLOC_IMPL=none`: "
+        "TinyGo brings its allocator). Unset: WarpGrid's built-in wasi-libc (the `wasi-libc` pin "
+        "with WarpGrid's series), the source a `c_component`'s built-in sysroot comes from."
+    )
+
+
+class TinyGoToolchainTarget(Target):
+    alias = "tinygo_toolchain"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        TinyGoUpstreamField,
+        TinyGoGoUpstreamField,
+        TinyGoPatchesField,
+        TinyGoWasiLibcField,
+        OutputPathField,
+    )
+    help = (
+        "A TinyGo toolchain (a TINYGOROOT: `bin/tinygo`, `src/`, `targets/`, `lib/`, and the Go "
+        "tree as `go/`) built from pinned sources, for `tinygo_component` targets.\n\n"
+        "Steps, each a cacheable, byte-reproducible Process: the TinyGo module (`upstream`) is "
+        "fetched by hash and patched (`patches`); its own Go module dependencies are downloaded "
+        "once, verified against its go.sum (the only networked step); `tinygo` is built with the "
+        "pinned Go (`go_upstream`) against the host's LLVM 19 (Debian `llvm-19-dev`, "
+        "`libclang-19-dev`); WarpGrid's `net`, `net/http` and `warpgrid/` packages are laid over "
+        "`src/`; wasi-libc is built from the patched source of `wasi_libc`, and Debian's prebuilt "
+        "`libclang_rt.builtins-wasm32.a` is the compiler-rt. The versions of clang-19, "
+        "llvm-config-19, wasm-ld-19 and wasm-opt are part of every cache key. HOME, GOCACHE and "
+        "XDG_CACHE_HOME live in the sandbox. A `tinygo_component` that names no toolchain gets "
+        "WarpGrid's built-in one (these defaults). `pants package` writes the TINYGOROOT under "
+        "`dist/` (about 280 MB)."
+    )
+
+
+class TinyGoComponentSourcesField(MultipleSourcesField):
+    alias = "sources"
+    default = ("go.mod", "go.sum", "**/*.go", "!**/*_test.go")
+    expected_file_extensions = (".go", ".mod", ".sum")
+    help = (
+        "The Go module: its `go.mod` (required, next to the BUILD file), its `go.sum` (required "
+        "when go.mod has requirements: every module is downloaded and verified against it, and "
+        "the build runs with GOPROXY=off), and the Go sources of the main package and of any "
+        "package of the module it imports."
+    )
+
+
+class TinyGoComponentWorldField(WorldField):
+    default = "warpgrid:shim/http-service"
+
+
+class TinyGoToolchainField(SingleTargetField):
+    alias = "toolchain"
+    help = (
+        "Address of the `tinygo_toolchain` target that compiles the component. Unset: WarpGrid's "
+        "built-in toolchain (TinyGo `[tinygo]` with WarpGrid's patches, Go `[go-toolchain]`, the "
+        "built-in wasi-libc)."
+    )
+
+
+class TinyGoPackageField(StringField):
+    alias = "package"
+    default = "."
+    help = (
+        "The main package to build, relative to the module directory (the BUILD file's "
+        "directory), e.g. `./cmd/server`. It must be `package main`; for an http-service its "
+        "`main` calls `http.ListenAndServe` (WarpGrid's `net/http` registers the handler with "
+        "the HTTP trigger)."
+    )
+
+
+class TinyGoOptField(StringField):
+    alias = "opt"
+    default = "z"
+    valid_choices = ("0", "1", "2", "s", "z")
+    help = "TinyGo's `-opt` level: `z` (smallest, the default), `s`, `2`, `1` or `0`."
+
+
+class TinyGoSchedulerField(StringField):
+    alias = "scheduler"
+    default = "asyncify"
+    valid_choices = ("asyncify", "none")
+    help = (
+        "TinyGo's `-scheduler`. `asyncify` (the default) gives goroutines, channels and timers; "
+        "WarpGrid's `net/http` runs handlers on goroutines and needs it. `none` is smaller and "
+        "suits a `cli-service` without goroutines."
+    )
+
+
+class TinyGoGcField(StringField):
+    alias = "gc"
+    default = None
+    valid_choices = ("conservative", "precise", "leaking", "none")
+    help = (
+        "TinyGo's `-gc`. Unset: the wasip1 target's default (`conservative`). `leaking` never "
+        "frees (fine for short-lived instances, faster)."
+    )
+
+
+class TinyGoComponentTarget(Target):
+    alias = "tinygo_component"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        TinyGoComponentSourcesField,
+        TinyGoComponentWorldField,
+        TinyGoToolchainField,
+        TinyGoPackageField,
+        TinyGoOptField,
+        TinyGoSchedulerField,
+        TinyGoGcField,
+        WitDirField,
+        ComponentOutputPathField,
+    )
+    help = (
+        "A WebAssembly component built from a Go module's main package with TinyGo (a "
+        "`tinygo_toolchain`).\n\n"
+        "Steps, each a cached Process: `go mod download` + `go mod verify` of the module's "
+        "go.sum (keyed by go.mod and go.sum only: editing a source file does not refetch; the "
+        "only networked step); `tinygo build -target=wasip1 -buildmode=c-shared -no-debug` "
+        "offline (GOPROXY=off, GOFLAGS=-mod=readonly, every cache inside the sandbox) into a "
+        "core module; the pinned wasm-tools embeds the world and adapts WASI preview1 with the "
+        "pinned reactor adapter, validates the component and checks the world's export. "
+        "Services use the standard library: `net/http` handlers (`http.HandleFunc`, "
+        "`http.ServeMux` with method and `{name}` patterns, `http.ListenAndServe`) serve the "
+        "http-handler export, and `net.Dial` to a database port goes through the database proxy. "
+        "Two clean builds give byte-identical components. `pants package` writes the `.wasm`; "
+        "serve it with a `warpgrid_run` target. See docs/domains/03-tinygo.md."
+    )
+
+
 def target_types() -> list[type[Target]]:
     return [
         WasiLibcSysrootTarget,
@@ -567,6 +734,8 @@ def target_types() -> list[type[Target]]:
         ComponentizeJsComponentTarget,
         RustComponentTarget,
         BunComponentTarget,
+        TinyGoToolchainTarget,
+        TinyGoComponentTarget,
         WarpgridRunTarget,
     ]
 

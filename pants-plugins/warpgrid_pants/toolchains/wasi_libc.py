@@ -34,10 +34,12 @@ from pants.engine.fs import (
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
+    FieldSet,
     HydratedSources,
     HydrateSourcesRequest,
     SourcesField,
     SpecialCasedDependencies,
+    Target,
     Targets,
 )
 from pants.engine.unions import UnionRule
@@ -196,6 +198,22 @@ class WasiLibcSysrootRequest:
     field: SpecialCasedDependencies
 
 
+async def single_target(
+    field: SpecialCasedDependencies, field_set_type: type[FieldSet], kind: str, error: type[Exception]
+) -> Target:
+    """The one target a dependency-style field (e.g. `sysroot`, `toolchain`) names, which must be
+    a `kind` target (applicable to `field_set_type`); otherwise `error` naming field and target."""
+    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
+    targets = await Get(Targets, Addresses, addresses)
+    if len(targets) != 1 or not field_set_type.is_applicable(targets[0]):
+        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
+        raise error(
+            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
+            f"`{kind}` target; it names {found}"
+        )
+    return targets[0]
+
+
 @rule(desc="Resolving a sysroot", level=LogLevel.DEBUG)
 async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
     field = request.field
@@ -213,17 +231,8 @@ async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
                 WasiLibcThreadModelField.default,
             ),
         )
-    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
-    targets = await Get(Targets, Addresses, addresses)
-    if len(targets) != 1 or not WasiLibcSysrootFieldSet.is_applicable(targets[0]):
-        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
-        raise WasiLibcBuildError(
-            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
-            f"`wasi_libc_sysroot` target; it names {found}"
-        )
-    return await Get(
-        WasiLibcSysroot, WasiLibcSysrootFieldSet, WasiLibcSysrootFieldSet.create(targets[0])
-    )
+    target = await single_target(field, WasiLibcSysrootFieldSet, "wasi_libc_sysroot", WasiLibcBuildError)
+    return await Get(WasiLibcSysroot, WasiLibcSysrootFieldSet, WasiLibcSysrootFieldSet.create(target))
 
 
 @rule(desc="Resolving a wasi_libc_sysroot target", level=LogLevel.DEBUG)

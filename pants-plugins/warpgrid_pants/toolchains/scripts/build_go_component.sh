@@ -39,23 +39,29 @@ die() {
 
 : "${TINYGOROOT:?set TINYGOROOT to the toolchain made by build_tinygo.sh}"
 : "${SRC:?set SRC to the Go module directory}"
-: "${WIT:?set WIT to the WIT directory}"
-: "${WORLD:?set WORLD, e.g. warpgrid:shim/http-service}"
-: "${ADAPTER:?set ADAPTER to wasi_snapshot_preview1.reactor.wasm}"
-: "${OUT:?set OUT to the component file to write}"
+# CORE_OUT alone (no OUT): stop after the core module (the Pants rule componentizes it with the
+# shared pipeline step, components/componentize.py, the same wasm-tools commands as below).
+if [ -n "${OUT:-}" ] || [ -z "${CORE_OUT:-}" ]; then
+    : "${WIT:?set WIT to the WIT directory}"
+    : "${WORLD:?set WORLD, e.g. warpgrid:shim/http-service}"
+    : "${ADAPTER:?set ADAPTER to wasi_snapshot_preview1.reactor.wasm}"
+    : "${OUT:?set OUT to the component file to write}"
+fi
 PKG=${PKG:-.}
 OPT=${OPT:-z}
 SCHEDULER=${SCHEDULER:-asyncify}
 INTERP_TIMEOUT=${INTERP_TIMEOUT:-30m}
 WASM_TOOLS=${WASM_TOOLS:-wasm-tools}
-WORK=${WORK:-$OUT.work}
+WORK=${WORK:-${OUT:-$CORE_OUT}.work}
 
 [ -x "$TINYGOROOT/bin/tinygo" ] || die "TINYGOROOT=$TINYGOROOT has no bin/tinygo (run build_tinygo.sh)"
 [ -x "$TINYGOROOT/go/bin/go" ] || die "TINYGOROOT=$TINYGOROOT has no go/bin/go"
 [ -f "$SRC/go.mod" ] || die "SRC=$SRC has no go.mod"
-[ -d "$WIT" ] || die "WIT=$WIT is not a directory"
-[ -f "$ADAPTER" ] || die "ADAPTER=$ADAPTER not found"
-command -v "$WASM_TOOLS" >/dev/null 2>&1 || die "wasm-tools '$WASM_TOOLS' not found"
+if [ -n "${OUT:-}" ]; then
+    [ -d "$WIT" ] || die "WIT=$WIT is not a directory"
+    [ -f "$ADAPTER" ] || die "ADAPTER=$ADAPTER not found"
+    command -v "$WASM_TOOLS" >/dev/null 2>&1 || die "wasm-tools '$WASM_TOOLS' not found"
+fi
 for tool in wasm-ld-19 wasm-opt; do
     command -v "$tool" >/dev/null 2>&1 || die "tool '$tool' not found on PATH ($PATH)"
 done
@@ -80,7 +86,7 @@ if [ -z "${GOMODCACHE:-}" ]; then
 fi
 GOMODCACHE=$(cd "$GOMODCACHE" && pwd -P)
 
-echo "build_go_component.sh: tinygo build $PKG ($WORLD)"
+echo "build_go_component.sh: tinygo build $PKG${WORLD:+ ($WORLD)}"
 (
     cd "$WORK/src"
     CACHE_ROOT=${TINYGO_CACHE:-$WORK/home/.cache}
@@ -93,6 +99,14 @@ echo "build_go_component.sh: tinygo build $PKG ($WORLD)"
         -opt="$OPT" -scheduler="$SCHEDULER" -interp-timeout="$INTERP_TIMEOUT" ${GC:+-gc="$GC"} -o "$WORK/core.wasm" "$PKG"
 ) || die "tinygo build failed (see above)"
 [ -s "$WORK/core.wasm" ] || die "tinygo produced no core module"
+
+if [ -z "${OUT:-}" ]; then
+    mkdir -p "$(dirname "$CORE_OUT")"
+    cp "$WORK/core.wasm" "$CORE_OUT"
+    rm -rf "$WORK"
+    echo "build_go_component.sh: core module $CORE_OUT ($(wc -c <"$CORE_OUT") bytes)"
+    exit 0
+fi
 
 "$WASM_TOOLS" component embed "$WIT" --world "$WORLD" "$WORK/core.wasm" -o "$WORK/embedded.wasm" ||
     die "wasm-tools component embed failed: the module's imports/exports do not fit world $WORLD"

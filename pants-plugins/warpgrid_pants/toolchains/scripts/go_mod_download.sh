@@ -26,7 +26,7 @@ die() {
 : "${SRC:?set SRC to the directory with go.mod and go.sum}"
 : "${OUT:?set OUT to the module cache to create}"
 WORK=${WORK:-$OUT.work}
-[ -x "$GO_ROOT/bin/go" ] || die "GO_ROOT=$GO_ROOT has no bin/go"
+[ -x "$GO_ROOT/bin/go" ] || die "GO_ROOT=$GO_ROOT has no executable bin/go"
 [ -f "$SRC/go.mod" ] || die "SRC=$SRC has no go.mod"
 [ -f "$SRC/go.sum" ] || die "SRC=$SRC has no go.sum (run 'go mod tidy' in the project and commit go.sum)"
 
@@ -39,15 +39,18 @@ OUT=$(cd "$OUT" && pwd -P)
 cp "$SRC/go.mod" "$SRC/go.sum" "$WORK/mod/"
 GO_ROOT=$(cd "$GO_ROOT" && pwd -P)
 
-(
-    cd "$WORK/mod"
-    env -i PATH="$GO_ROOT/bin:/usr/bin:/bin" HOME="$WORK/home" GOROOT="$GO_ROOT" GOPATH="$WORK/gopath" \
-        GOCACHE="$WORK/gocache" GOMODCACHE="$OUT" GOTOOLCHAIN=local GOFLAGS="-mod=readonly -modcacherw" \
-        GOWORK=off ${GOPROXY:+GOPROXY="$GOPROXY"} ${GOSUMDB:+GOSUMDB="$GOSUMDB"} \
-        ${GOPRIVATE:+GOPRIVATE="$GOPRIVATE"} ${GONOSUMDB:+GONOSUMDB="$GONOSUMDB"} \
-        ${SSL_CERT_FILE:+SSL_CERT_FILE="$SSL_CERT_FILE"} ${HTTPS_PROXY:+HTTPS_PROXY="$HTTPS_PROXY"} \
-        sh -c 'go mod download && go mod verify'
-) || die "go mod download / verify failed for $SRC/go.sum (see above)"
+gomod() {
+    (
+        cd "$WORK/mod"
+        env -i PATH="$GO_ROOT/bin:$PATH" HOME="$WORK/home" GOROOT="$GO_ROOT" GOPATH="$WORK/gopath" \
+            GOCACHE="$WORK/gocache" GOMODCACHE="$OUT" GOTOOLCHAIN=local GOFLAGS="-mod=readonly -modcacherw" \
+            GOWORK=off ${GOPROXY:+GOPROXY="$GOPROXY"} ${GOSUMDB:+GOSUMDB="$GOSUMDB"} \
+            ${GOPRIVATE:+GOPRIVATE="$GOPRIVATE"} ${GONOSUMDB:+GONOSUMDB="$GONOSUMDB"} \
+            ${SSL_CERT_FILE:+SSL_CERT_FILE="$SSL_CERT_FILE"} ${HTTPS_PROXY:+HTTPS_PROXY="$HTTPS_PROXY"} \
+            "$GO_ROOT/bin/go" mod "$@"
+    )
+}
+gomod download && gomod verify || die "go mod download / verify failed for $SRC/go.sum (see above)"
 
 # Only the downloaded modules: drop lock files and the go command's per-run state.
 find "$OUT" -name '*.lock' -type f -delete
