@@ -316,9 +316,14 @@ class JsComponentSourcesField(MultipleSourcesField):
     )
 
 
-class JsEntryField(StringField):
+class EntryField(StringField):
+    """The entry module of a JS-family app (ComponentizeJS, Bun), relative to the BUILD file."""
+
     alias = "entry"
     default = "src/index.ts"
+
+
+class JsEntryField(EntryField):
     help = (
         "The entry module (TS or JS), relative to the BUILD file. It must export the world's "
         "exports; for `warpgrid:shim/http-service`: "
@@ -517,9 +522,7 @@ class BunComponentSourcesField(MultipleSourcesField):
     )
 
 
-class BunEntryField(StringField):
-    alias = "entry"
-    default = "src/index.ts"
+class BunEntryField(EntryField):
     help = (
         "The Bun entry module, relative to the BUILD file: it serves the way Bun does, with "
         "`export default { fetch }` (any object with a `fetch` method, e.g. a hono app) or a "

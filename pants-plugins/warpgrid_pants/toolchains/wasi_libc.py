@@ -19,8 +19,6 @@ from typing import Optional
 
 from pants.core.goals.package import (
     BuiltPackage,
-    BuiltPackageArtifact,
-    OutputPathField,
     PackageFieldSet,
 )
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
@@ -55,8 +53,14 @@ from warpgrid_pants.target_types import (
     WasiLibcSysrootPatchesField,
     WasiLibcThreadModelField,
 )
-from warpgrid_pants.toolchains.clang import MakeBuildTools
-from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
+from warpgrid_pants.toolchains.clang import MAKE_BUILD_TOOLS, ClangToolchain, ClangToolchainRequest
+from warpgrid_pants.toolchains.script_build import (
+    PatchedUpstream,
+    PatchedUpstreamFieldSet,
+    PatchedUpstreamRequest,
+    UpstreamScriptBuild,
+    package_tree,
+)
 
 BUILD_SCRIPT = "build_wasi_libc.sh"
 SRC_DIR = "src"
@@ -74,13 +78,10 @@ class PatchSeriesError(Exception):
 
 
 @dataclass(frozen=True)
-class WasiLibcSysrootFieldSet(PackageFieldSet):
+class WasiLibcSysrootFieldSet(PatchedUpstreamFieldSet):
     required_fields = (UpstreamPinField, WasiLibcSysrootPatchesField)
 
-    upstream: UpstreamPinField
-    patches: WasiLibcSysrootPatchesField
     thread_model: WasiLibcThreadModelField
-    output_path: OutputPathField
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysro
             PatchedUpstream,
             PatchedUpstreamRequest(request.upstream, request.patches, request.patches_digest),
         ),
-        Get(MakeBuildTools),
+        Get(ClangToolchain, ClangToolchainRequest, MAKE_BUILD_TOOLS),
     )
     pin = upstream.pin
     result = await Get(
@@ -296,17 +297,7 @@ async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysro
 @rule(desc="Packaging a wasi-libc sysroot", level=LogLevel.DEBUG)
 async def package_wasi_libc_sysroot(field_set: WasiLibcSysrootFieldSet) -> BuiltPackage:
     sysroot = await Get(WasiLibcSysroot, WasiLibcSysrootFieldSet, field_set)
-    output_path = field_set.output_path.value_or_default(file_ending=None)
-    digest = await Get(Digest, AddPrefix(sysroot.digest, output_path))
-    return BuiltPackage(
-        digest,
-        (
-            BuiltPackageArtifact(
-                output_path,
-                extra_log_lines=(f"    libc: {output_path}/{sysroot.lib_dir}/libc.a",),
-            ),
-        ),
-    )
+    return await package_tree(field_set, sysroot.digest, lambda out: (f"    libc: {out}/{sysroot.lib_dir}/libc.a",))
 
 
 def rules():
