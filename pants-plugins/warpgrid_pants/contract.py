@@ -115,8 +115,8 @@ class WarpGridContractSubsystem(Subsystem):
     options_scope = "warpgrid-contract"
     help = (
         "Where WarpGrid's shipped files come from: the WIT contract, the upstream pins, the patch "
-        "series, the JS, Bun and Rust SDKs, the ComponentizeJS lockfile, the C SDK headers and the TinyGo "
-        "overlay. By default each "
+        "series, the JS, Bun and Rust SDKs, the ComponentizeJS lockfile, the C SDK headers and the "
+        "TinyGo overlay. By default each "
         "comes from the installed warpgrid-pants wheel; an option naming a path of this "
         "repository uses that instead (e.g. to try a patched WIT, or in the WarpGrid repository "
         "itself)."

@@ -84,11 +84,12 @@ class TinyGoComponentFieldSet(ComponentFieldSet):
 
 @rule(desc="Building a Go package with TinyGo", level=LogLevel.DEBUG)
 async def tinygo_build_core_module(request: TinyGoBuildRequest) -> CoreModule:
-    field_set, sources, address = request.field_set, request.sources, request.address
-    app_dir, app_path = request.app_dir, request.app_path
+    field_set, address, app_dir, app_path = request.field_set, request.address, request.app_dir, request.app_path
     request.require_sources(("go.mod",), "the component is built from the Go module there; create it with `go mod init`")
-    files = set(sources.files)
-    manifests = await Get(Digest, DigestSubset(sources.digest, PathGlobs([app_path("go.mod"), app_path("go.sum")])))
+    files = set(request.sources.files)
+    manifests = await Get(
+        Digest, DigestSubset(request.sources.digest, PathGlobs([app_path("go.mod"), app_path("go.sum")]))
+    )
     go_mod = [fc for fc in await Get(DigestContents, Digest, manifests) if fc.path == app_path("go.mod")]
     has_requirements = bool(_REQUIRE.search(go_mod[0].content))
     if has_requirements and app_path("go.sum") not in files:
@@ -121,7 +122,7 @@ async def tinygo_build_core_module(request: TinyGoBuildRequest) -> CoreModule:
     # 2. Build offline with the toolchain mounted read-only.
     script = await Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUILD_SCRIPT))
     modcache_input = await Get(Digest, AddPrefix(modcache.digest, MODCACHE_DIR))
-    build_input = await Get(Digest, MergeDigests([sources.digest, modcache_input, script]))
+    build_input = await Get(Digest, MergeDigests([request.sources.digest, modcache_input, script]))
     env = {
         "HOME": "{chroot}/.home",
         "XDG_CACHE_HOME": "{chroot}/.home/.cache",
