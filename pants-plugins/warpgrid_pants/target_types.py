@@ -296,17 +296,13 @@ class CComponentTarget(Target):
 # ---------------------------------------------------------------------------------------------
 
 
+# The sources of a JS-family app (ComponentizeJS, Bun), below `src/`.
+JS_SOURCE_GLOBS = ("src/**/*.ts", "src/**/*.tsx", "src/**/*.js", "src/**/*.mjs")
+
+
 class JsComponentSourcesField(MultipleSourcesField):
     alias = "sources"
-    default = (
-        "src/**/*.ts",
-        "src/**/*.tsx",
-        "src/**/*.js",
-        "src/**/*.mjs",
-        "package.json",
-        "package-lock.json",
-        "tsconfig.json",
-    )
+    default = (*JS_SOURCE_GLOBS, "package.json", "package-lock.json", "tsconfig.json")
     expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".json")
     help = (
         "The application: its TypeScript/JavaScript sources, its `package.json`, its "
@@ -501,17 +497,7 @@ class RustComponentTarget(Target):
 
 class BunComponentSourcesField(MultipleSourcesField):
     alias = "sources"
-    default = (
-        "src/**/*.ts",
-        "src/**/*.tsx",
-        "src/**/*.js",
-        "src/**/*.mjs",
-        "src/**/*.jsx",
-        "package.json",
-        "bun.lock",
-        "tsconfig.json",
-        "bunfig.toml",
-    )
+    default = (*JS_SOURCE_GLOBS, "src/**/*.jsx", "package.json", "bun.lock", "tsconfig.json", "bunfig.toml")
     expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".jsx", ".json", ".lock", ".toml")
     help = (
         "The Bun application: its TypeScript/JavaScript sources, its `package.json` and its "

@@ -74,12 +74,10 @@ class TinyGoComponentFieldSet(ComponentFieldSet):
     opt: TinyGoOptField
     scheduler: TinyGoSchedulerField
     gc: TinyGoGcField
-
-    def export_hint(self, wit: WitWorld) -> str:
-        return (
-            "the main package must serve with WarpGrid's net/http: register handlers "
-            "(`http.HandleFunc`, an `http.ServeMux`) and call `http.ListenAndServe` from `main`"
-        )
+    export_help = (
+        "the main package must serve with WarpGrid's net/http: register handlers "
+        "(`http.HandleFunc`, an `http.ServeMux`) and call `http.ListenAndServe` from `main`"
+    )
 
 
 @rule(desc="Building a Go package with TinyGo", level=LogLevel.DEBUG)

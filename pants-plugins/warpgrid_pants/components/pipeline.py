@@ -13,7 +13,8 @@ A language plugs in with (see components/rust.py, and docs/ARCHITECTURE.md):
   - its field set, a subclass of `ComponentFieldSet` (which has `sources`, `world`, `wit` and
     `output_path`: the target's own fields subclass these, and its world field's `default` is the
     language's default world) that adds its own fields, names its step (`step = XStep`) and says,
-    in the language's terms, how a component gets the world's export (`export_hint`);
+    in the language's terms, how a component gets the world's export (`export_help`, or an
+    `export_hint` method where that depends on the world);
   - `rules()` returning `[*collect_rules(), *XFieldSet.rules()]`.
 `ComponentFieldSet.rules()` registers the field set for `package`, its step in the right union,
 and the two per-type rules Pants needs (field set -> `Component`, field set -> `BuiltPackage`),
@@ -109,10 +110,13 @@ class ComponentFieldSet(PackageFieldSet, metaclass=ABCMeta):
     output_path: ComponentOutputPathField
 
     step: ClassVar[Type[LanguageStep]]
+    # How to fix a component that lacks the world's export, in the language's terms, where one
+    # text serves every world; a language whose hint depends on the world overrides `export_hint`.
+    export_help: ClassVar[str] = ""
 
     def export_hint(self, wit: WitWorld) -> str:
-        """How to fix a component that lacks the world's export, in the language's terms."""
-        return ""
+        """How to fix a component that lacks `wit`'s export, in the language's terms."""
+        return self.export_help
 
     @classmethod
     def rules(cls) -> Iterable[Union[Rule, UnionRule]]:

@@ -124,12 +124,10 @@ class RustComponentFieldSet(ComponentFieldSet):
     step = CargoBuildRequest
 
     rustflags: RustFlagsField
-
-    def export_hint(self, wit: WitWorld) -> str:
-        return (
-            "the crate must be a `cdylib` that exports it: for an http-service, "
-            "`warpgrid_sdk::http_service!(app())` with an axum Router or any tower Service"
-        )
+    export_help = (
+        "the crate must be a `cdylib` that exports it: for an http-service, "
+        "`warpgrid_sdk::http_service!(app())` with an axum Router or any tower Service"
+    )
 
 
 @rule(desc="Building a Cargo package for wasm32-wasip2", level=LogLevel.DEBUG)

@@ -43,6 +43,7 @@ from warpgrid_pants.target_types import (
 )
 from warpgrid_pants.toolchains.clang import MAKE_TOOL_NAMES, ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.script_build import (
+    PATCH_SERIES_SCRIPT,
     PatchedUpstream,
     PatchedUpstreamFieldSet,
     PatchedUpstreamRequest,
@@ -182,7 +183,7 @@ async def build_c_library(field_set: CLibraryFieldSet) -> BuiltCLibrary:
     result = await Get(
         FallibleProcessResult,
         UpstreamScriptBuild(
-            script=BUILD_SCRIPT,
+            scripts=(BUILD_SCRIPT, PATCH_SERIES_SCRIPT),
             upstream=upstream,
             tools=tools.tools,
             input_digest=await Get(Digest, MergeDigests(inputs)),

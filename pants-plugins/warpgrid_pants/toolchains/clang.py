@@ -15,7 +15,7 @@ clang's headers and the builtins archive into a digest with that layout; compile
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from pants.core.util_rules.environments import EnvironmentTarget
 from pants.core.util_rules.system_binaries import BashBinary
@@ -155,6 +155,20 @@ fi
 """
 
 
+def _script_process(
+    bash: BashBinary, tools: SystemTools, script: str, description: str, env: Mapping[str, str], **kwargs
+) -> Process:
+    """A host-discovery script (above) run by bash with `tools` on PATH and `env` on top of theirs."""
+    return Process(
+        argv=(bash.path, "-c", script),
+        description=description,
+        level=LogLevel.DEBUG,
+        env=tools.env(env),
+        immutable_input_digests=tools.immutable_input_digests,
+        **kwargs,
+    )
+
+
 @rule(desc="Locating clang-19's wasm32 builtins", level=LogLevel.DEBUG)
 async def find_host_builtins(
     bash: BashBinary, env_target: EnvironmentTarget, subsystem: WasmClangSubsystem
@@ -169,12 +183,12 @@ async def find_host_builtins(
     # the host may change under us; the fingerprint it yields goes into cacheable Processes.
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(bash.path, "-c", _FIND_BUILTINS_SCRIPT),
-            description="Locate clang-19's wasm32 builtins",
-            level=LogLevel.DEBUG,
-            env=tools.env({"CLANG": subsystem.clang}),
-            immutable_input_digests=tools.immutable_input_digests,
+        _script_process(
+            bash,
+            tools,
+            _FIND_BUILTINS_SCRIPT,
+            "Locate clang-19's wasm32 builtins",
+            {"CLANG": subsystem.clang},
             cache_scope=env_target.executable_search_path_cache_scope(),
         ),
     )
@@ -205,19 +219,17 @@ async def prepare_clang_resource_dir(
     )
     result = await Get(
         ProcessResult,
-        Process(
-            argv=(bash.path, "-c", _COPY_RESOURCE_DIR_SCRIPT),
-            description="Prepare clang-19's resource dir with the wasm32 builtins",
-            level=LogLevel.DEBUG,
-            env=tools.env(
-                {
-                    "WARPGRID_CLANG_RESOURCE_DIR": host.resource_dir,
-                    "WARPGRID_BUILTINS_SOURCE": host.builtins,
-                    "WARPGRID_BUILTINS_SHA256": host.builtins_sha256,
-                    "WARPGRID_BUILTINS_RELPATH": host.wanted_relpath,
-                }
-            ),
-            immutable_input_digests=tools.immutable_input_digests,
+        _script_process(
+            bash,
+            tools,
+            _COPY_RESOURCE_DIR_SCRIPT,
+            "Prepare clang-19's resource dir with the wasm32 builtins",
+            {
+                "WARPGRID_CLANG_RESOURCE_DIR": host.resource_dir,
+                "WARPGRID_BUILTINS_SOURCE": host.builtins,
+                "WARPGRID_BUILTINS_SHA256": host.builtins_sha256,
+                "WARPGRID_BUILTINS_RELPATH": host.wanted_relpath,
+            },
             output_directories=(RESOURCE_DIR_OUTPUT,),
         ),
     )

@@ -81,11 +81,16 @@ async def patched_upstream(request: PatchedUpstreamRequest) -> PatchedUpstream:
     return PatchedUpstream(extracted.pin, tree, request.patches)
 
 
+# The error exit and by-hand patch step of the C build scripts (build_wasi_libc.sh,
+# build_c_library.sh), which source it: it follows them in `UpstreamScriptBuild.scripts`.
+PATCH_SERIES_SCRIPT = "patch_series.sh"
+
+
 @dataclass(frozen=True)
 class UpstreamScriptBuild:
     """Run `bash <script>` (from `toolchains/scripts/`) over `input_digest`."""
 
-    script: str
+    scripts: tuple[str, ...]  # the script bash runs, then any plugin scripts it sources
     upstream: PatchedUpstream
     tools: SystemTools
     input_digest: Digest
@@ -96,13 +101,11 @@ class UpstreamScriptBuild:
 
 @rule(level=LogLevel.DEBUG)
 async def setup_upstream_script_build(request: UpstreamScriptBuild, bash: BashBinary) -> Process:
-    script = await Get(
-        Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", request.script)
-    )
+    scripts = await Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", *request.scripts))
     pin = request.upstream.pin
-    input_digest = await Get(Digest, MergeDigests([request.input_digest, script]))
+    input_digest = await Get(Digest, MergeDigests([request.input_digest, scripts]))
     return Process(
-        argv=(bash.path, request.script),
+        argv=(bash.path, request.scripts[0]),
         description=request.description,
         level=LogLevel.INFO,
         input_digest=input_digest,

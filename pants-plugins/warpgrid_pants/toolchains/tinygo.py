@@ -401,7 +401,7 @@ async def build_tinygo_toolchain(request: TinyGoToolchainBuildRequest) -> TinyGo
     result = await Get(
         FallibleProcessResult,
         UpstreamScriptBuild(
-            script=BUILD_SCRIPT,
+            scripts=(BUILD_SCRIPT,),
             upstream=tinygo,
             tools=tools,
             input_digest=await Get(Digest, MergeDigests(inputs)),

@@ -55,6 +55,7 @@ from warpgrid_pants.target_types import (
 )
 from warpgrid_pants.toolchains.clang import MAKE_BUILD_TOOLS, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.script_build import (
+    PATCH_SERIES_SCRIPT,
     PatchedUpstream,
     PatchedUpstreamFieldSet,
     PatchedUpstreamRequest,
@@ -263,7 +264,7 @@ async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysro
     result = await Get(
         FallibleProcessResult,
         UpstreamScriptBuild(
-            script=BUILD_SCRIPT,
+            scripts=(BUILD_SCRIPT, PATCH_SERIES_SCRIPT),
             upstream=upstream,
             tools=tools.tools,
             input_digest=await Get(Digest, AddPrefix(upstream.digest, SRC_DIR)),
