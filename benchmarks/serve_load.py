@@ -4,11 +4,16 @@ Starts `python -m warpgrid serve COMPONENT --workers N` on a free loopback port,
 
 - ``throughput``: wrk at each concurrency (default 1, 8, 64) for ``--seconds`` after a short
   warm-up, reporting req/s, p50/p99 latency, errors and the server's RSS (all its processes);
+- ``workers``: wrk at one concurrency (default 8) against ``--workers 1`` and ``--workers 2``
+  servers started in turn, alternating for ``--rounds`` rounds so machine noise hits both alike;
+  reports each run, the median req/s of each and their ratio (the issue's goal: >= 1.7x on 2
+  cores), with the load average before and after;
 - ``soak``: wrk at one concurrency for ``--seconds`` while the RSS of the server's processes is
   sampled every ``--sample`` seconds; reports the growth after the warm-up (the first minute)
   and wrk's errors and non-2xx answers.
 
     python benchmarks/serve_load.py throughput COMPONENT [--config warp.toml] [--workers 2]
+    python benchmarks/serve_load.py workers COMPONENT [--config warp.toml] [--concurrency 8] [--rounds 3]
     python benchmarks/serve_load.py soak COMPONENT --seconds 600 --connections 16 --csv soak.csv
 
 Needs `wrk` on PATH (Debian package wrk). Prints a table and a final `RESULT {json}` line.
@@ -21,6 +26,7 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -30,19 +36,24 @@ from pathlib import Path
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
+def start_announced(cmd: list[str], announce: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start a server whose first stdout line is `announce` (a regex with the URL as group 1)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    match = re.fullmatch(announce, line)
+    if not match:
+        proc.kill()
+        raise SystemExit(f"{cmd[0]} did not start: {line!r}")
+    return proc, match.group(1)
+
+
 def start_server(component: Path, config: Path | None, workers: int) -> tuple[subprocess.Popen[str], str]:
     cmd = [sys.executable, "-m", "warpgrid", "serve", str(component), "--listen", "127.0.0.1:0", "--workers", str(workers)]
     if config:
         cmd += ["--config", str(config)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    match = re.fullmatch(r"Serving (http://\S+)", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(f"server did not start: {line!r}")
-    return proc, match.group(1)
+    return start_announced(cmd, r"Serving (http://\S+)", env)
 
 
 def tree_rss_kib(pid: int) -> int:
@@ -99,6 +110,33 @@ def throughput(args: argparse.Namespace) -> dict[str, object]:
     return {"mode": "throughput", "workers": args.workers, "path": args.path, "load": os.getloadavg()[0], "rows": rows}
 
 
+def workers(args: argparse.Namespace) -> dict[str, object]:
+    c = args.concurrency[0]
+    load_before = os.getloadavg()
+    runs: list[dict[str, object]] = []
+    for rnd in range(args.rounds):
+        for n in (1, 2):
+            proc, url = start_server(args.component, args.config, n)
+            try:
+                wrk(url, c, 2, args.path)  # warm-up: compiled cache, ready instances in every worker
+                r = wrk(url, c, args.seconds, args.path)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(60)
+            r.update(round=rnd, workers=n, load=os.getloadavg()[0])
+            runs.append(r)
+            print(f"round {rnd} workers={n} c={c}: {r['rps']:>9.1f} req/s  p50 {r['p50_ms']:.2f} ms  "
+                  f"p99 {r['p99_ms']:.2f} ms  errors {r['socket_errors']:.0f}  load {r['load']:.1f}", flush=True)
+    median = {n: statistics.median(float(r["rps"]) for r in runs if r["workers"] == n) for n in (1, 2)}  # type: ignore[arg-type]
+    ratio = median[2] / median[1]
+    load_after = os.getloadavg()
+    print(f"median req/s: 1 worker {median[1]:.1f}, 2 workers {median[2]:.1f}: ratio {ratio:.2f}x "
+          f"(goal >= 1.7x on 2 cores); load average before {load_before[0]:.1f}, after {load_after[0]:.1f}, "
+          f"cores {os.cpu_count()}")
+    return {"mode": "workers", "connections": c, "path": args.path, "runs": runs, "median_rps": median,
+            "ratio": round(ratio, 3), "load_before": load_before, "load_after": load_after, "cores": os.cpu_count()}
+
+
 def soak(args: argparse.Namespace) -> dict[str, object]:
     proc, url = start_server(args.component, args.config, args.workers)
     samples: list[tuple[float, int]] = []
@@ -134,7 +172,7 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["throughput", "soak"])
+    p.add_argument("mode", choices=["throughput", "workers", "soak"])
     p.add_argument("component", type=Path)
     p.add_argument("--config", type=Path)
     p.add_argument("--workers", type=int, default=1)
@@ -144,9 +182,12 @@ def main() -> None:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--sample", type=float, default=10.0)
     p.add_argument("--warmup", type=float, default=60.0)
+    p.add_argument("--rounds", type=int, default=3, help="workers mode: rounds of 1 then 2 workers")
     p.add_argument("--csv")
     args = p.parse_args()
-    result = throughput(args) if args.mode == "throughput" else soak(args)
+    if args.mode == "workers" and args.concurrency == [1, 8, 64]:
+        args.concurrency = [8]
+    result = {"throughput": throughput, "workers": workers, "soak": soak}[args.mode](args)
     print("RESULT " + json.dumps(result))
 
 

@@ -42,7 +42,7 @@ ITEMS = {
     for item in (
         ContractItem("wit", "wit", ("**/*.wit",), "wit_dir", "the WIT contract (warpgrid:shim and its WASI deps)"),
         ContractItem("patches", "patches", ("*/*.patch",), "patches_dir", "the patch series, one directory per upstream"),
-        ContractItem("js-sdk", "src/js/sdk", ("src/**/*.ts", "package.json"), "js_sdk_dir", "the `@warpgrid/sdk` TypeScript sources"),
+        ContractItem("js-sdk", "src/js/sdk", ("src/**/*.ts", "package.json", "tsconfig.json"), "js_sdk_dir", "the `@warpgrid/sdk` TypeScript sources"),
         ContractItem(
             "componentize-js",
             "third_party/js/componentize",
@@ -51,6 +51,14 @@ ITEMS = {
             "the ComponentizeJS toolchain's package.json and lockfile",
         ),
         ContractItem("c-include", "src/c/warpgrid/include", ("**/*.h",), "c_include_dir", "the C SDK headers (`warpgrid/http.h`)"),
+        ContractItem(
+            "bun-sdk",
+            "src/js/bun-sdk",
+            ("src/**/*.ts", "src/**/*.js", "package.json"),
+            "bun_sdk_dir",
+            "the `@warpgrid/bun-sdk` sources (Bun API polyfills and the bundler plugin)",
+        ),
+        ContractItem("rust-sdk", "src/rust/warpgrid-sdk", ("Cargo.toml", "src/**/*.rs"), "rust_sdk_dir", "the `warpgrid-sdk` Rust crate"),
         ContractItem(
             "tinygo-overlay",
             "src/go/tinygoroot",
@@ -107,7 +115,8 @@ class WarpGridContractSubsystem(Subsystem):
     options_scope = "warpgrid-contract"
     help = (
         "Where WarpGrid's shipped files come from: the WIT contract, the upstream pins, the patch "
-        "series, the JS SDK, the ComponentizeJS lockfile, the C SDK headers and the TinyGo overlay. By default each "
+        "series, the JS, Bun and Rust SDKs, the ComponentizeJS lockfile, the C SDK headers and the "
+        "TinyGo overlay. By default each "
         "comes from the installed warpgrid-pants wheel; an option naming a path of this "
         "repository uses that instead (e.g. to try a patched WIT, or in the WarpGrid repository "
         "itself)."
@@ -118,6 +127,8 @@ class WarpGridContractSubsystem(Subsystem):
     js_sdk_dir = StrOption(default=None, help=f"Directory holding {ITEMS['js-sdk'].what} (e.g. `src/js/sdk`).")
     componentize_js_dir = StrOption(default=None, help=f"Directory holding {ITEMS['componentize-js'].what} (e.g. `third_party/js/componentize`).")
     c_include_dir = StrOption(default=None, help=f"Directory holding {ITEMS['c-include'].what} (e.g. `src/c/warpgrid/include`).")
+    bun_sdk_dir = StrOption(default=None, help=f"Directory holding {ITEMS['bun-sdk'].what} (e.g. `src/js/bun-sdk`).")
+    rust_sdk_dir = StrOption(default=None, help=f"Directory holding {ITEMS['rust-sdk'].what} (e.g. `src/rust/warpgrid-sdk`).")
     tinygo_overlay_dir = StrOption(default=None, help=f"Directory holding {ITEMS['tinygo-overlay'].what} (e.g. `src/go/tinygoroot`).")
 
     def override(self, item: ContractItem) -> Optional[str]:

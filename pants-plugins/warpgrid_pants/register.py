@@ -10,8 +10,8 @@ from pants.core.util_rules import archive, system_binaries
 from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import bun as bun_component
-from warpgrid_pants.components import c, componentize, finalize, go, js, rust, world
-from warpgrid_pants.run import tailor, warpgrid_deployment, warpgrid_run
+from warpgrid_pants.components import c, componentize, finalize, go, js, pipeline, rust, world
+from warpgrid_pants.run import export_sdks, tailor, warpgrid_deployment, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
     c_library,
@@ -66,13 +66,15 @@ def rules():
         *world.rules(),
         *componentize.rules(),
         *finalize.rules(),
+        *pipeline.rules(),
         *c.rules(),
         *js.rules(),
         *rust.rules(),
         *bun_component.rules(),
         *go.rules(),
-        # Running components and proposing targets.
+        # Running components, proposing targets, exporting the SDKs for editors.
         *warpgrid_run.rules(),
         *warpgrid_deployment.rules(),
+        *export_sdks.rules(),
         *tailor.rules(),
     ]

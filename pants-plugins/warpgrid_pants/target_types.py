@@ -297,17 +297,13 @@ class CComponentTarget(Target):
 # ---------------------------------------------------------------------------------------------
 
 
+# The sources of a JS-family app (ComponentizeJS, Bun), below `src/`.
+JS_SOURCE_GLOBS = ("src/**/*.ts", "src/**/*.tsx", "src/**/*.js", "src/**/*.mjs")
+
+
 class JsComponentSourcesField(MultipleSourcesField):
     alias = "sources"
-    default = (
-        "src/**/*.ts",
-        "src/**/*.tsx",
-        "src/**/*.js",
-        "src/**/*.mjs",
-        "package.json",
-        "package-lock.json",
-        "tsconfig.json",
-    )
+    default = (*JS_SOURCE_GLOBS, "package.json", "package-lock.json", "tsconfig.json")
     expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".json")
     help = (
         "The application: its TypeScript/JavaScript sources, its `package.json`, its "
@@ -317,9 +313,14 @@ class JsComponentSourcesField(MultipleSourcesField):
     )
 
 
-class JsEntryField(StringField):
+class EntryField(StringField):
+    """The entry module of a JS-family app (ComponentizeJS, Bun), relative to the BUILD file."""
+
     alias = "entry"
     default = "src/index.ts"
+
+
+class JsEntryField(EntryField):
     help = (
         "The entry module (TS or JS), relative to the BUILD file. It must export the world's "
         "exports; for `warpgrid:shim/http-service`: "
@@ -497,17 +498,7 @@ class RustComponentTarget(Target):
 
 class BunComponentSourcesField(MultipleSourcesField):
     alias = "sources"
-    default = (
-        "src/**/*.ts",
-        "src/**/*.tsx",
-        "src/**/*.js",
-        "src/**/*.mjs",
-        "src/**/*.jsx",
-        "package.json",
-        "bun.lock",
-        "tsconfig.json",
-        "bunfig.toml",
-    )
+    default = (*JS_SOURCE_GLOBS, "src/**/*.jsx", "package.json", "bun.lock", "tsconfig.json", "bunfig.toml")
     expected_file_extensions = (".ts", ".tsx", ".js", ".mjs", ".jsx", ".json", ".lock", ".toml")
     help = (
         "The Bun application: its TypeScript/JavaScript sources, its `package.json` and its "
@@ -518,9 +509,7 @@ class BunComponentSourcesField(MultipleSourcesField):
     )
 
 
-class BunEntryField(StringField):
-    alias = "entry"
-    default = "src/index.ts"
+class BunEntryField(EntryField):
     help = (
         "The Bun entry module, relative to the BUILD file: it serves the way Bun does, with "
         "`export default { fetch }` (any object with a `fetch` method, e.g. a hono app) or a "

@@ -3,9 +3,11 @@
 A temporary foreign repository gets only what ADOPTING.md lists: the `pants` launcher, the two
 wheels `./pants package` built (from `dist/`, handed in by `runtime_package_dependencies`), and
 a pants.toml of three lines. Its sources are ordinary code that knows nothing of WarpGrid's
-repository: a C command, a C HTTP handler using `<warpgrid/http.h>`, and a hono app with a plain
-`export default app`. Then, as a user would: `pants tailor ::`, `pants package ::`, `pants run`
-of each, and HTTP requests to the served ones.
+repository: a C command, a C HTTP handler using `<warpgrid/http.h>`, a hono app with a plain
+`export default app`, and a Rust crate (a tower Service) depending on the `warpgrid-sdk` crate at
+the path `pants export --resolve=warpgrid-sdk` writes it to. Then, as a user would: `pants tailor
+::`, `pants package ::`, `pants run` of each, HTTP requests to the served ones, and `tsc` over the
+hono app with a plain tsconfig.json after the export.
 
 Nothing is mocked: the nested Pants resolves the plugin wheel, builds with the real toolchains
 (the process cache in ~/.cache/pants is shared, so what this repository already built is reused)
@@ -103,6 +105,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "services/greeter/warp.toml": WARP_TOML_HTTP,
         "services/web/src/index.ts": HONO_APP,
         "services/web/warp.toml": WARP_TOML_HTTP,
+        "services/api/warp.toml": WARP_TOML_HTTP,
     }
     for path, content in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +114,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fixture = Path("tests/adoption/fixtures/web")
     for name in ("package.json", "package-lock.json"):
         shutil.copy(fixture / name, root / "services/web" / name)
+    # A Cargo package as it already is: manifest, lockfile, source.
+    shutil.copytree(Path("tests/adoption/fixtures/api"), root / "services/api", dirs_exist_ok=True)
+    shutil.copy(Path("rust-toolchain.toml"), root / "rust-toolchain.toml")  # the repo's Rust pin
     return root
 
 
@@ -174,12 +180,19 @@ def test_tailor_proposes_working_targets(repo: Path) -> None:
     assert 'world="warpgrid:shim/http-service"' in handler and 'mode="serve"' in handler
     web = (repo / "services/web/BUILD").read_text()
     assert "componentize_js_component(" in web and 'mode="serve"' in web
+    api = (repo / "services/api/BUILD").read_text()
+    assert "rust_component(" in api and 'mode="serve"' in api
 
 
 def test_package_builds_every_component(repo: Path) -> None:
     pants(repo, "package", "::")
     built = sorted(str(p.relative_to(repo / "dist")) for p in (repo / "dist").rglob("*.wasm"))
-    assert built == ["services.greeter/wasm.wasm", "services.web/wasm.wasm", "tools.hello/wasm.wasm"]
+    assert built == [
+        "services.api/wasm.wasm",
+        "services.greeter/wasm.wasm",
+        "services.web/wasm.wasm",
+        "tools.hello/wasm.wasm",
+    ]
 
 
 def test_run_a_command(repo: Path) -> None:
@@ -194,7 +207,62 @@ def test_serve_the_c_handler(repo: Path) -> None:
     ]
 
 
+def test_serve_the_rust_service(repo: Path) -> None:
+    assert serve_and_get(repo, "services/api:serve", ["/", "/nope"]) == [
+        (200, "adopted rust service\n"),
+        (404, "no route for /nope\n"),
+    ]
+
+
 def test_serve_the_hono_app_unchanged(repo: Path) -> None:
     (root_answer, json_answer) = serve_and_get(repo, "services/web:serve", ["/", "/json/ada"])
     assert root_answer == (200, "adopted hono app")
     assert json_answer == (200, '{"hello":"ada"}')
+
+
+PLAIN_TSCONFIG = """\
+{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "nodenext",
+    "strict": true,
+    "skipLibCheck": true,
+    "noEmit": true
+  }
+}
+"""
+
+SDK_USER = """\
+import { serve } from '@warpgrid/sdk/http';
+import { warpgrid } from '@warpgrid/sdk';
+import app from './index.js';
+
+export const httpHandler = serve(app);
+export const sdkSurface: string = typeof warpgrid;
+"""
+
+
+def test_export_gives_the_sdk_types_to_a_plain_tsconfig(repo: Path) -> None:
+    # Last in this module: the file it adds would otherwise change the hono component's sources.
+    web = repo / "services/web"
+    (web / "tsconfig.json").write_text(PLAIN_TSCONFIG)
+    (web / "src/uses_sdk.ts").write_text(SDK_USER)
+    pants(repo, "export", "--resolve=warpgrid-sdk")
+    assert (repo / "node_modules/@warpgrid/sdk/dist/http.d.ts").is_file()
+    # The crate the Rust package's manifest points at, for cargo and rust-analyzer.
+    assert (repo / "dist/export/warpgrid/src/rust/warpgrid-sdk/Cargo.toml").is_file()
+    assert (repo / "dist/export/warpgrid/wit/shim.wit").is_file()
+
+    # As the user would: install the app's own dependencies (hono, typescript), then tsc.
+    subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=web, check=True, timeout=600)
+    tsc = subprocess.run(
+        ["node", "node_modules/typescript/bin/tsc", "-p", "."], cwd=web, capture_output=True, text=True, timeout=600
+    )
+    assert tsc.returncode == 0, f"tsc with a plain tsconfig.json failed:\n{tsc.stdout}\n{tsc.stderr}"
+
+    # And it is a real check: a name the SDK does not export is an error.
+    (web / "src/uses_sdk.ts").write_text("import { noSuchExport } from '@warpgrid/sdk/http';\nexport { noSuchExport };\n")
+    tsc = subprocess.run(
+        ["node", "node_modules/typescript/bin/tsc", "-p", "."], cwd=web, capture_output=True, text=True, timeout=600
+    )
+    assert tsc.returncode != 0 and "noSuchExport" in tsc.stdout, tsc.stdout

@@ -16,38 +16,27 @@ toolchains. Per app, each step is a cacheable Process with an explicit env:
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
-from pants.core.goals.package import BuiltPackage, PackageFieldSet
-from pants.engine.fs import CreateDigest, Digest, DigestSubset, MergeDigests, PathGlobs, Snapshot
+from pants.engine.fs import CreateDigest, Digest, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import HydratedSources, HydrateSourcesRequest
-from pants.engine.unions import UnionRule
-from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedComponent
-from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
-from warpgrid_pants.components.world import WitWorld, WitWorldRequest, relative_path
-from warpgrid_pants.target_types import (
-    BunComponentSourcesField,
-    BunComponentWorldField,
-    BunEntryField,
-    ComponentOutputPathField,
-    JsEnableFeaturesField,
-    WitDirField,
-)
-from warpgrid_pants.toolchains.bun import BunError, BunInstallRequest, BunInstallResult, BunProcess
+from warpgrid_pants.components.pipeline import ComponentStep
+from warpgrid_pants.components.js import JsAppFieldSet
+from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
+from warpgrid_pants.target_types import BunComponentSourcesField, BunEntryField
+from warpgrid_pants.toolchains.bun import BunError, BunInstallRequest, BunProcess
 from warpgrid_pants.toolchains.componentize_js import ComponentizeJsEngine, ComponentizeJsToolchain
-from warpgrid_pants.toolchains.node import NodeToolProcess
+from warpgrid_pants.toolchains.node import InstalledPackages, NodeToolProcess
 from warpgrid_pants.toolchains.system_tools import plugin_scripts, step_failure
 
 # The SDKs the bundle resolves `@warpgrid/bun-sdk` and `@warpgrid/sdk` to (their sources).
-BUN_SDK_DIR = "src/js/bun-sdk"
-SDK_DIR = "src/js/sdk"
+BUN_SDK_DIR = ITEMS["bun-sdk"].canonical
+SDK_DIR = ITEMS["js-sdk"].canonical
 SCRIPT_MOUNT = "__warpgrid_bun_scripts"
 BUNDLE_SCRIPT = "bun_bundle.mjs"
 # The bundle's place in the componentize sandbox: its file name is part of the component.
@@ -55,65 +44,42 @@ BUNDLE_DIR = "__warpgrid_bundle"
 BUNDLE = f"{BUNDLE_DIR}/bundle.js"
 
 
+class BunAppRequest(ComponentStep):
+    """Bun bundles the app, ComponentizeJS makes the component of the bundle."""
+
+
 @dataclass(frozen=True)
-class BunComponentFieldSet(PackageFieldSet):
+class BunComponentFieldSet(JsAppFieldSet):
     required_fields = (BunComponentSourcesField, BunEntryField)
-
-    sources: BunComponentSourcesField
-    entry: BunEntryField
-    world: BunComponentWorldField
-    wit: WitDirField
-    enable_features: JsEnableFeaturesField
-    output_path: ComponentOutputPathField
-
-
-@dataclass(frozen=True)
-class BunAppRequest:
-    field_set: BunComponentFieldSet
-    wit: WitWorld
+    step = BunAppRequest
+    entry_must = "must serve: `export default { fetch }` or `Bun.serve({ fetch })`"
 
 
 @rule(desc="Bundling and componentizing a Bun app", level=LogLevel.DEBUG)
 async def componentize_bun_app(request: BunAppRequest) -> UnfinalizedComponent:
-    field_set, wit_world = request.field_set, request.wit
-    address = field_set.address
-    app_dir = address.spec_path
-    entry_rel = relative_path(address, "entry", field_set.entry.value or BunEntryField.default, relative_to="the BUILD file")
-    entry = posixpath.join(app_dir, entry_rel) if app_dir else entry_rel
-    app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
-    features = tuple(field_set.enable_features.value or ())
-
-    sources, sdks, script = await MultiGet(
-        Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
-        Get(
-            Snapshot,
-            PathGlobs(
-                [f"{BUN_SDK_DIR}/src/**/*.ts", f"{BUN_SDK_DIR}/src/**/*.js", f"{BUN_SDK_DIR}/package.json",
-                 f"{SDK_DIR}/src/**/*.ts", f"{SDK_DIR}/package.json"],
-                glob_match_error_behavior=GlobMatchErrorBehavior.error,
-                description_of_origin=f"the WarpGrid Bun and JS SDKs ({BUN_SDK_DIR}, {SDK_DIR}), for {address}",
-            ),
-        ),
+    field_set, wit, sources = request.field_set, request.wit, request.sources
+    address, app_dir = request.address, request.app_dir
+    request.require_sources(("package.json",))
+    entry = request.source_named_by("entry", field_set.entry_value)
+    bun_sdk, js_sdk, script = await MultiGet(
+        Get(ContractFiles, ContractFilesRequest("bun-sdk")),
+        Get(ContractFiles, ContractFilesRequest("js-sdk")),
         Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUNDLE_SCRIPT)),
     )
-    files = set(sources.snapshot.files)
-    if app_path("package.json") not in files:
-        raise BunError(f"{address}: `sources` must include package.json next to the BUILD file")
-    if entry not in files:
-        raise BunError(
-            f"{address}: `entry={field_set.entry.value!r}` ({entry}) is not among the target's "
-            f"sources ({sorted(files)}): fix `entry` or add the file to `sources`"
-        )
 
     # 1. Dependencies, keyed by package.json + bun.lock only; the shared toolchain meanwhile.
-    lockfiles = await Get(Digest, DigestSubset(sources.snapshot.digest, PathGlobs([app_path("package.json"), app_path("bun.lock")])))
+    lockfiles = await Get(
+        Digest, DigestSubset(sources.digest, PathGlobs([request.app_path("package.json"), request.app_path("bun.lock")]))
+    )
     installed, toolchain = await MultiGet(
-        Get(BunInstallResult, BunInstallRequest(app_dir, lockfiles, f"Install Bun dependencies of {address}")),
+        Get(InstalledPackages, BunInstallRequest(app_dir, lockfiles, f"Install Bun dependencies of {address}")),
         Get(ComponentizeJsToolchain),
     )
 
     # 2. One ESM bundle with the WarpGrid Bun plugin.
-    bundle_input = await Get(Digest, MergeDigests([sources.snapshot.digest, installed.digest, sdks.digest]))
+    bundle_input = await Get(
+        Digest, MergeDigests([sources.digest, installed.digest, bun_sdk.digest, js_sdk.digest])
+    )
     bundled = await Get(
         FallibleProcessResult,
         BunProcess(
@@ -130,50 +96,20 @@ async def componentize_bun_app(request: BunAppRequest) -> UnfinalizedComponent:
 
     # 3. The shared ComponentizeJS recipe on the bundle.
     engine = await Get(ComponentizeJsEngine)
-    cjs_input = await Get(Digest, MergeDigests([bundled.output_digest, wit_world.digest]))
-    world = wit_world.world
     built = await Get(
         FallibleProcessResult,
         NodeToolProcess,
-        toolchain.process(
-            "build", "--engine", ComponentizeJsEngine.path, "--entry", BUNDLE, "--project-dir", BUNDLE_DIR,
-            "--wit", wit_world.dir, "--world", world,
-            *(arg for f in features for arg in ("--enable-feature", f)),
-            "--out", COMPONENT,
-            description=f"Componentize {address} ({world})",
-            input_digest=cjs_input,
-            mounts={ComponentizeJsEngine.mount: engine.digest},
-            output_files=(COMPONENT,),
-            level=LogLevel.INFO,
+        toolchain.build(
+            engine, entry=BUNDLE, project_dir=BUNDLE_DIR, wit_dir=wit.dir, world=wit.world,
+            features=tuple(field_set.enable_features.value or ()), out=COMPONENT,
+            description=f"Componentize {address} ({wit.world})",
+            input_digest=await Get(Digest, MergeDigests([bundled.output_digest, wit.digest])),
         ),
     )
     if built.exit_code != 0:
-        raise BunError(step_failure(address, f"componentizing the bundle of {entry} for {world}", built))
-    return UnfinalizedComponent(address, built.output_digest, world, f"bundling {entry} with Bun and componentizing it for {world}")
-
-
-@rule(desc="Building a Bun component", level=LogLevel.DEBUG)
-async def build_bun_component(field_set: BunComponentFieldSet) -> Component:
-    world = field_set.world.value or BunComponentWorldField.default
-    wit = await Get(WitWorld, WitWorldRequest(field_set.address, field_set.wit.value, world))
-    unfinalized = await Get(UnfinalizedComponent, BunAppRequest(field_set, wit))
-    return await Get(
-        Component,
-        FinalizeComponentRequest(
-            unfinalized,
-            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
-            export_hint=(
-                f"the entry {field_set.entry.value or BunEntryField.default} must serve: "
-                "`export default { fetch }` or `Bun.serve({ fetch })`"
-            ),
-        ),
-    )
-
-
-@rule(desc="Packaging a Bun component", level=LogLevel.DEBUG)
-async def package_bun_component(field_set: BunComponentFieldSet) -> BuiltPackage:
-    return component_package(await Get(Component, BunComponentFieldSet, field_set))
+        raise BunError(step_failure(address, f"componentizing the bundle of {entry} for {wit.world}", built))
+    return UnfinalizedComponent(address, built.output_digest, wit.world, f"bundling {entry} with Bun and componentizing it for {wit.world}")
 
 
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, BunComponentFieldSet)]
+    return [*collect_rules(), *BunComponentFieldSet.rules()]

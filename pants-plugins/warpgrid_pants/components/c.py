@@ -21,32 +21,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, MergeDigests, RemovePrefix
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import HydratedSources, HydrateSourcesRequest
-from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
-from warpgrid_pants.components.componentize import CORE_MODULE, ComponentizeRequest, CoreModule, UnfinalizedComponent
-from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
-from warpgrid_pants.components.world import ComponentBuildError, WitWorld, WitWorldRequest, world_name
+from warpgrid_pants.components.componentize import CORE_MODULE, CoreModule
+from warpgrid_pants.components.pipeline import ComponentFieldSet, CoreModuleStep
+from warpgrid_pants.components.world import ComponentBuildError, WitWorld, world_name
 from warpgrid_pants.target_types import (
-    CComponentWorldField,
     CFlagsField,
     CLibrariesField,
     CLinkFlagsField,
-    ComponentOutputPathField,
     CShimsField,
     CSourcesField,
     CSysrootField,
-    WitDirField,
 )
 from warpgrid_pants.toolchains.c_library import BuiltCLibraries, CLibrariesRequest
-from warpgrid_pants.toolchains.clang import ClangProcess, ClangResourceDir, ClangToolchain
+from warpgrid_pants.toolchains.clang import ClangProcess, ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.system_tools import step_failure
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootRequest
 
@@ -66,21 +60,6 @@ _EXPORT_HINTS = {
 
 class CComponentError(ComponentBuildError):
     """A c_component is misconfigured or a build step failed; names the target and the step."""
-
-
-@dataclass(frozen=True)
-class CComponentFieldSet(PackageFieldSet):
-    required_fields = (CSourcesField,)
-
-    sources: CSourcesField
-    sysroot: CSysrootField
-    libraries: CLibrariesField
-    copts: CFlagsField
-    linkopts: CLinkFlagsField
-    shims: CShimsField
-    wit: WitDirField
-    world: CComponentWorldField
-    output_path: ComponentOutputPathField
 
 
 def cli_run_glue(wasi_cli_version: str) -> bytes:
@@ -121,32 +100,44 @@ def shim_link_flags(field_set: CComponentFieldSet, sysroot: WasiLibcSysroot) -> 
     return tuple(f"-Wl,-u,{s}" for s in switches)
 
 
+class CCoreModuleRequest(CoreModuleStep):
+    """clang compiles the sources (with the wasi:cli/run glue for a command world) and links
+    them against the sysroot and the `libraries` into a core module at `CORE_MODULE`."""
+
+
 @dataclass(frozen=True)
-class CCoreModuleRequest:
-    field_set: CComponentFieldSet
-    wit: WitWorld
+class CComponentFieldSet(ComponentFieldSet):
+    required_fields = (CSourcesField,)
+    step = CCoreModuleRequest
+
+    sysroot: CSysrootField
+    libraries: CLibrariesField
+    copts: CFlagsField
+    linkopts: CLinkFlagsField
+    shims: CShimsField
+
+    def export_hint(self, wit: WitWorld) -> str:
+        return _EXPORT_HINTS.get(world_name(wit.world), "")
 
 
 @rule(desc="Compiling and linking C", level=LogLevel.DEBUG)
 async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
-    field_set, wit = request.field_set, request.wit
-    address = field_set.address
-    sources, sysroot, clang, sdk, libraries = await MultiGet(
-        Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
+    field_set, wit, sources, address = request.field_set, request.wit, request.sources, request.address
+    sysroot, clang, sdk, libraries = await MultiGet(
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
-        Get(ClangToolchain),
+        Get(ClangToolchain, ClangToolchainRequest()),
         Get(ContractFiles, ContractFilesRequest("c-include")),
         Get(BuiltCLibraries, CLibrariesRequest(field_set.libraries)),
     )
     sdk_headers = await Get(Digest, RemovePrefix(sdk.digest, ITEMS["c-include"].canonical))
-    c_files = [f for f in sources.snapshot.files if f.endswith(".c")]
+    c_files = [f for f in sources.files if f.endswith(".c")]
     if not c_files:
         raise CComponentError(
-            f"{address}: `sources` holds no .c file ({list(sources.snapshot.files) or 'nothing'})"
+            f"{address}: `sources` holds no .c file ({list(sources.files) or 'nothing'})"
         )
-    inputs = [sources.snapshot.digest]
+    inputs = [sources.digest]
     if wit.is_command:
-        source_contents = await Get(DigestContents, Digest, sources.snapshot.digest)
+        source_contents = await Get(DigestContents, Digest, sources.digest)
         if not any(b"wasi:cli/run@" in fc.content for fc in source_contents):
             if wit.wasi_cli_version is None:
                 raise CComponentError(
@@ -206,26 +197,5 @@ async def build_c_core_module(request: CCoreModuleRequest) -> CoreModule:
     return CoreModule(address, linked.output_digest, clang.clang)
 
 
-@rule(desc="Building a C component", level=LogLevel.DEBUG)
-async def build_c_component(field_set: CComponentFieldSet) -> Component:
-    world = field_set.world.value or CComponentWorldField.default
-    wit = await Get(WitWorld, WitWorldRequest(field_set.address, field_set.wit.value, world))
-    core = await Get(CoreModule, CCoreModuleRequest(field_set, wit))
-    unfinalized = await Get(UnfinalizedComponent, ComponentizeRequest(core, wit))
-    return await Get(
-        Component,
-        FinalizeComponentRequest(
-            unfinalized,
-            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
-            export_hint=_EXPORT_HINTS.get(world_name(world), ""),
-        ),
-    )
-
-
-@rule(desc="Packaging a C component", level=LogLevel.DEBUG)
-async def package_c_component(field_set: CComponentFieldSet) -> BuiltPackage:
-    return component_package(await Get(Component, CComponentFieldSet, field_set))
-
-
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, CComponentFieldSet)]
+    return [*collect_rules(), *CComponentFieldSet.rules()]

@@ -15,31 +15,24 @@ Per target, cacheable Processes with an explicit env (remote-cache friendly, byt
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 
-from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import HydratedSources, HydrateSourcesRequest
-from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.components.componentize import CORE_MODULE, ComponentizeRequest, CoreModule, UnfinalizedComponent
-from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
-from warpgrid_pants.components.world import ComponentBuildError, WitWorld, WitWorldRequest
+from warpgrid_pants.components.componentize import CORE_MODULE, CoreModule
+from warpgrid_pants.components.pipeline import ComponentFieldSet, CoreModuleStep
+from warpgrid_pants.components.world import ComponentBuildError, WitWorld
 from warpgrid_pants.target_types import (
-    ComponentOutputPathField,
     TinyGoComponentSourcesField,
-    TinyGoComponentWorldField,
     TinyGoGcField,
     TinyGoOptField,
     TinyGoPackageField,
     TinyGoSchedulerField,
     TinyGoToolchainField,
-    WitDirField,
 )
 from warpgrid_pants.toolchains.script_build import BUILD_TIMEOUT_SECONDS
 from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, plugin_scripts, step_failure
@@ -67,44 +60,33 @@ INTERP_TIMEOUT = "30m"
 _REQUIRE = re.compile(rb"^\s*require\b", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class TinyGoComponentFieldSet(PackageFieldSet):
-    required_fields = (TinyGoComponentSourcesField,)
+class TinyGoBuildRequest(CoreModuleStep):
+    """Download + build of one Go main package into a core module at `CORE_MODULE`."""
 
-    sources: TinyGoComponentSourcesField
-    world: TinyGoComponentWorldField
+
+@dataclass(frozen=True)
+class TinyGoComponentFieldSet(ComponentFieldSet):
+    required_fields = (TinyGoComponentSourcesField,)
+    step = TinyGoBuildRequest
+
     toolchain: TinyGoToolchainField
     package: TinyGoPackageField
     opt: TinyGoOptField
     scheduler: TinyGoSchedulerField
     gc: TinyGoGcField
-    wit: WitDirField
-    output_path: ComponentOutputPathField
-
-
-@dataclass(frozen=True)
-class TinyGoBuildRequest:
-    """Download + build of one Go main package into a core module at `CORE_MODULE`."""
-
-    field_set: TinyGoComponentFieldSet
+    export_help = (
+        "the main package must serve with WarpGrid's net/http: register handlers "
+        "(`http.HandleFunc`, an `http.ServeMux`) and call `http.ListenAndServe` from `main`"
+    )
 
 
 @rule(desc="Building a Go package with TinyGo", level=LogLevel.DEBUG)
 async def tinygo_build_core_module(request: TinyGoBuildRequest) -> CoreModule:
-    field_set = request.field_set
-    address = field_set.address
-    app_dir = address.spec_path
-    app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
-
-    sources = await Get(HydratedSources, HydrateSourcesRequest(field_set.sources))
-    files = set(sources.snapshot.files)
-    if app_path("go.mod") not in files:
-        raise ComponentBuildError(
-            f"{address}: `sources` must include go.mod next to the BUILD file (the component is "
-            "built from the Go module there; create it with `go mod init`)"
-        )
+    field_set, address, app_dir, app_path = request.field_set, request.address, request.app_dir, request.app_path
+    request.require_sources(("go.mod",), "the component is built from the Go module there; create it with `go mod init`")
+    files = set(request.sources.files)
     manifests = await Get(
-        Digest, DigestSubset(sources.snapshot.digest, PathGlobs([app_path("go.mod"), app_path("go.sum")]))
+        Digest, DigestSubset(request.sources.digest, PathGlobs([app_path("go.mod"), app_path("go.sum")]))
     )
     go_mod = [fc for fc in await Get(DigestContents, Digest, manifests) if fc.path == app_path("go.mod")]
     has_requirements = bool(_REQUIRE.search(go_mod[0].content))
@@ -138,7 +120,7 @@ async def tinygo_build_core_module(request: TinyGoBuildRequest) -> CoreModule:
     # 2. Build offline with the toolchain mounted read-only.
     script = await Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", BUILD_SCRIPT))
     modcache_input = await Get(Digest, AddPrefix(modcache.digest, MODCACHE_DIR))
-    build_input = await Get(Digest, MergeDigests([sources.snapshot.digest, modcache_input, script]))
+    build_input = await Get(Digest, MergeDigests([request.sources.digest, modcache_input, script]))
     env = {
         "HOME": "{chroot}/.home",
         "XDG_CACHE_HOME": "{chroot}/.home/.cache",
@@ -176,30 +158,5 @@ async def tinygo_build_core_module(request: TinyGoBuildRequest) -> CoreModule:
     return CoreModule(address, built.output_digest, f"tinygo build of {app_dir or '.'}")
 
 
-@rule(desc="Building a Go component", level=LogLevel.DEBUG)
-async def build_tinygo_component(field_set: TinyGoComponentFieldSet) -> Component:
-    world = field_set.world.value or TinyGoComponentWorldField.default
-    # The world first: a typo fails at once, before a toolchain build of minutes.
-    wit = await Get(WitWorld, WitWorldRequest(field_set.address, field_set.wit.value, world))
-    core = await Get(CoreModule, TinyGoBuildRequest(field_set))
-    unfinalized = await Get(UnfinalizedComponent, ComponentizeRequest(core, wit))
-    return await Get(
-        Component,
-        FinalizeComponentRequest(
-            unfinalized,
-            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
-            export_hint=(
-                "the main package must serve with WarpGrid's net/http: register handlers "
-                "(`http.HandleFunc`, an `http.ServeMux`) and call `http.ListenAndServe` from `main`"
-            ),
-        ),
-    )
-
-
-@rule(desc="Packaging a Go component", level=LogLevel.DEBUG)
-async def package_tinygo_component(field_set: TinyGoComponentFieldSet) -> BuiltPackage:
-    return component_package(await Get(Component, TinyGoComponentFieldSet, field_set))
-
-
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, TinyGoComponentFieldSet)]
+    return [*collect_rules(), *TinyGoComponentFieldSet.rules()]

@@ -18,36 +18,25 @@ bundle (which names modules by path relative to the app) is the same in every sa
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
+from typing import ClassVar
 
-from pants.core.goals.package import BuiltPackage, PackageFieldSet
-from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import HydratedSources, HydrateSourcesRequest
-from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
 from warpgrid_pants.components.componentize import COMPONENT, UnfinalizedComponent
-from warpgrid_pants.components.finalize import Component, FinalizeComponentRequest, component_package
-from warpgrid_pants.components.world import WitWorld, WitWorldRequest, relative_path
-from warpgrid_pants.target_types import (
-    ComponentOutputPathField,
-    JsComponentSourcesField,
-    JsComponentWorldField,
-    JsEnableFeaturesField,
-    JsEntryField,
-    WitDirField,
-)
+from warpgrid_pants.components.pipeline import ComponentFieldSet, ComponentStep
+from warpgrid_pants.components.world import WitWorld
+from warpgrid_pants.target_types import EntryField, JsComponentSourcesField, JsEnableFeaturesField, JsEntryField
 from warpgrid_pants.toolchains.componentize_js import (
     ComponentizeJsEngine,
     ComponentizeJsError,
     ComponentizeJsToolchain,
 )
-from warpgrid_pants.toolchains.node import NodeToolProcess, NpmCiRequest, NpmCiResult
+from warpgrid_pants.toolchains.node import InstalledPackages, NodeToolProcess, NpmCiRequest
 from warpgrid_pants.toolchains.system_tools import step_failure
 
 # Where the guest SDK that `@warpgrid/sdk[/sub]` imports resolve to sits in the sandbox (its
@@ -56,155 +45,93 @@ SDK_DIR = ITEMS["js-sdk"].canonical
 
 
 @dataclass(frozen=True)
-class JsComponentFieldSet(PackageFieldSet):
-    required_fields = (JsComponentSourcesField, JsEntryField)
+class JsAppFieldSet(ComponentFieldSet):
+    """A JS-family app (ComponentizeJS, Bun): an entry module and the ComponentizeJS features."""
 
-    sources: JsComponentSourcesField
-    entry: JsEntryField
-    world: JsComponentWorldField
-    wit: WitDirField
+    entry: EntryField
     enable_features: JsEnableFeaturesField
-    output_path: ComponentOutputPathField
+
+    entry_must: ClassVar[str]  # what the entry must do for the world's export, in the language's terms
+
+    @property
+    def entry_value(self) -> str:
+        return self.entry.value or type(self.entry).default
+
+    def export_hint(self, wit: WitWorld) -> str:
+        return f"the entry {self.entry_value} {self.entry_must}"
 
 
-def _fail(address: Address, what: str, result: FallibleProcessResult) -> ComponentizeJsError:
-    return ComponentizeJsError(step_failure(address, what, result))
+class ComponentizeJsAppRequest(ComponentStep):
+    """The ComponentizeJS step: an app (sources, lockfile, entry) -> a component directly."""
 
 
 @dataclass(frozen=True)
-class ComponentizeJsAppRequest:
-    """The ComponentizeJS step: an app (sources, lockfile, entry) -> a component directly."""
-
-    field_set: JsComponentFieldSet
-    wit: WitWorld
+class JsComponentFieldSet(JsAppFieldSet):
+    required_fields = (JsComponentSourcesField, JsEntryField)
+    step = ComponentizeJsAppRequest
+    entry_must = (
+        "must export it: for an http-service, `export default app` (a hono-style app with a "
+        "`fetch` method) or `export const httpHandler = serve(app)` with `serve` from "
+        "`@warpgrid/sdk/http`"
+    )
 
 
 @rule(desc="Componentizing a JS app", level=LogLevel.DEBUG)
 async def componentize_js_app(request: ComponentizeJsAppRequest) -> UnfinalizedComponent:
-    field_set, wit_world = request.field_set, request.wit
-    address = field_set.address
-    app_dir = address.spec_path
-    world = wit_world.world
-    wit = wit_world.dir
-    entry_rel = relative_path(
-        address, "entry", field_set.entry.value or JsEntryField.default, relative_to="the BUILD file"
+    field_set, wit, sources = request.field_set, request.wit, request.sources
+    address, app_dir = request.address, request.app_dir
+    request.require_sources(
+        ("package.json", "package-lock.json"),
+        "the dependencies are installed with `npm ci` from the lockfile; create it with "
+        "`npm install --package-lock-only`",
     )
-    entry = posixpath.join(app_dir, entry_rel) if app_dir else entry_rel
-    features = tuple(field_set.enable_features.value or ())
+    entry = request.source_named_by("entry", field_set.entry_value)
+    sdk = await Get(ContractFiles, ContractFilesRequest("js-sdk"))
 
-    sources, sdk = await MultiGet(
-        Get(HydratedSources, HydrateSourcesRequest(field_set.sources)),
-        Get(ContractFiles, ContractFilesRequest("js-sdk")),
-    )
-    files = set(sources.snapshot.files)
-    app_path = (lambda name: posixpath.join(app_dir, name)) if app_dir else (lambda name: name)
-    missing = [n for n in ("package.json", "package-lock.json") if app_path(n) not in files]
-    if missing:
-        raise ComponentizeJsError(
-            f"{address}: `sources` must include {' and '.join(missing)} next to the BUILD file "
-            "(the dependencies are installed with `npm ci` from the lockfile; create it with "
-            "`npm install --package-lock-only`)"
-        )
-    if entry not in files:
-        raise ComponentizeJsError(
-            f"{address}: `entry={field_set.entry.value!r}` ({entry}) is not among the target's "
-            f"sources ({sorted(files)}): fix `entry` or add the file to `sources`"
-        )
-
-    # 1. The app's dependencies, keyed by package.json + package-lock.json only.
+    # 1. The app's dependencies, keyed by package.json + package-lock.json only; the shared
+    # toolchain is prepared meanwhile (or comes from the cache).
     lockfiles = await Get(
-        Digest,
-        DigestSubset(
-            sources.snapshot.digest,
-            PathGlobs([app_path("package.json"), app_path("package-lock.json")]),
-        ),
+        Digest, DigestSubset(sources.digest, PathGlobs([request.app_path("package.json"), request.app_path("package-lock.json")]))
     )
-    # The shared toolchain is prepared meanwhile (or comes from the cache).
     installed, toolchain = await MultiGet(
-        Get(NpmCiResult, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")),
+        Get(InstalledPackages, NpmCiRequest(app_dir, lockfiles, f"Install npm dependencies of {address}")),
         Get(ComponentizeJsToolchain),
     )
-    app_input = await Get(
-        Digest, MergeDigests([sources.snapshot.digest, installed.digest, sdk.digest, wit_world.digest])
-    )
+    app_input = await Get(Digest, MergeDigests([sources.digest, installed.digest, sdk.digest, wit.digest]))
 
-    # 2. + 3. Type-check, then componentize.
-    tsconfig = app_path("tsconfig.json")
-    typecheck_process = toolchain.process(
-        "typecheck",
-        "--project",
-        tsconfig,
-        description=f"Type-check {address} (tsc --noEmit)",
-        input_digest=app_input,
-    )
-    # Type-check first (while the shared engine is prepared): a type error fails fast, and tsc
-    # and ComponentizeJS (~800 MB) do not compete for memory.
-    if tsconfig in files:
+    # 2. + 3. Type-check first (while the shared engine is prepared): a type error fails fast, and
+    # tsc and ComponentizeJS (~800 MB) do not compete for memory. Then componentize.
+    tsconfig = request.app_path("tsconfig.json")
+    if tsconfig in sources.files:
         typechecked, engine = await MultiGet(
-            Get(FallibleProcessResult, NodeToolProcess, typecheck_process),
+            Get(
+                FallibleProcessResult,
+                NodeToolProcess,
+                toolchain.process(
+                    "typecheck", "--project", tsconfig,
+                    description=f"Type-check {address} (tsc --noEmit)", input_digest=app_input,
+                ),
+            ),
             Get(ComponentizeJsEngine),
         )
         if typechecked.exit_code != 0:
-            raise _fail(address, f"type-checking ({tsconfig})", typechecked)
+            raise ComponentizeJsError(step_failure(address, f"type-checking ({tsconfig})", typechecked))
     else:
         engine = await Get(ComponentizeJsEngine)
     built = await Get(
         FallibleProcessResult,
         NodeToolProcess,
-        toolchain.process(
-            "build",
-            "--engine",
-            ComponentizeJsEngine.path,
-            "--entry",
-            entry,
-            "--project-dir",
-            app_dir or ".",
-            "--sdk",
-            SDK_DIR,
-            "--wit",
-            wit,
-            "--world",
-            world,
-            *(arg for f in features for arg in ("--enable-feature", f)),
-            "--out",
-            COMPONENT,
-            description=f"Componentize {address} ({world})",
-            input_digest=app_input,
-            mounts={ComponentizeJsEngine.mount: engine.digest},
-            output_files=(COMPONENT,),
-            level=LogLevel.INFO,
+        toolchain.build(
+            engine, entry=entry, project_dir=app_dir or ".", sdk_dir=SDK_DIR, wit_dir=wit.dir, world=wit.world,
+            features=tuple(field_set.enable_features.value or ()), out=COMPONENT,
+            description=f"Componentize {address} ({wit.world})", input_digest=app_input,
         ),
     )
+    what = f"componentizing {entry} for {wit.world}"
     if built.exit_code != 0:
-        raise _fail(address, f"componentizing {entry} for {world}", built)
-
-    return UnfinalizedComponent(address, built.output_digest, world, f"componentizing {entry} for {world}")
-
-
-@rule(desc="Building a ComponentizeJS component", level=LogLevel.DEBUG)
-async def build_js_component(field_set: JsComponentFieldSet) -> Component:
-    world = field_set.world.value or JsComponentWorldField.default
-    wit = await Get(WitWorld, WitWorldRequest(field_set.address, field_set.wit.value, world))
-    unfinalized = await Get(UnfinalizedComponent, ComponentizeJsAppRequest(field_set, wit))
-    entry = field_set.entry.value or JsEntryField.default
-    return await Get(
-        Component,
-        FinalizeComponentRequest(
-            unfinalized,
-            output_path=field_set.output_path.value_or_default(file_ending="wasm"),
-            export_hint=(
-                f"the entry {entry} must export it: for an http-service, `export default app` "
-                "(a hono-style app with a `fetch` method) or `export const httpHandler = "
-                "serve(app)` with `serve` from `@warpgrid/sdk/http`"
-            ),
-        ),
-    )
-
-
-@rule(desc="Packaging a ComponentizeJS component", level=LogLevel.DEBUG)
-async def package_js_component(field_set: JsComponentFieldSet) -> BuiltPackage:
-    return component_package(await Get(Component, JsComponentFieldSet, field_set))
+        raise ComponentizeJsError(step_failure(address, what, built))
+    return UnfinalizedComponent(address, built.output_digest, wit.world, what)
 
 
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, JsComponentFieldSet)]
+    return [*collect_rules(), *JsComponentFieldSet.rules()]

@@ -15,6 +15,9 @@ from the sources, so a proposal builds and runs as written:
   - Bun: a directory whose package.json has a `bun.lock`, `bun.lockb` or `bunfig.toml` beside it,
     declares Bun (`@types/bun`, `bun-types`, `engines.bun`) or has a script that runs `bun`:
     `bun_component` (served by `warpgrid_run`, `mode="serve"`).
+  - Go: an unowned `go.mod` whose directory holds a `package main` (non-test `.go` files):
+    `tinygo_component` (http-service: WarpGrid's `net/http` serves what `main` registers before
+    `http.ListenAndServe`), served by `warpgrid_run`. A module that is a library is left alone.
 A `warpgrid_run` is proposed next to a component only when the directory has a `warp.toml` (the
 run target's config).
 """
@@ -46,6 +49,7 @@ from warpgrid_pants.target_types import (
     ComponentizeJsComponentTarget,
     JsEntryField,
     RustComponentTarget,
+    TinyGoComponentTarget,
     WarpgridRunTarget,
 )
 
@@ -57,6 +61,8 @@ _JS_ENTRY_CANDIDATES = ("src/index.ts", "src/index.js", "src/index.mjs", "index.
 _JS_FETCH_EXPORT = re.compile(rb"export\s+default\b|export\s+(const|let|var)\s+httpHandler\b")
 # `crate-type = ["cdylib"]` (any spacing, possibly among other crate types).
 _CDYLIB = re.compile(r'^\s*crate-type\s*=\s*\[[^\]]*"cdylib"', re.MULTILINE)
+# A Go file's package clause, after any leading comments and build constraints.
+_GO_PACKAGE_MAIN = re.compile(rb"^package\s+main\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,15 @@ def _is_bun_project(files: dict[str, bytes]) -> bool:
     return any(m in files for m in _BUN_MARKERS) or is_bun_app(manifest) or _runs_bun(manifest)
 
 
+def is_go_main(go_files: dict[str, bytes]) -> bool:
+    """A directory's non-test Go files (name -> content) form a `package main`."""
+    return any(
+        _GO_PACKAGE_MAIN.search(content)
+        for name, content in go_files.items()
+        if name.endswith(".go") and not name.endswith("_test.go")
+    )
+
+
 def _run_target(dirname: str, mode: str) -> PutativeTarget:
     return PutativeTarget.for_target_type(
         WarpgridRunTarget,
@@ -131,11 +146,12 @@ def _run_target(dirname: str, mode: str) -> PutativeTarget:
 async def find_putative_warpgrid_targets(
     request: PutativeWarpGridTargetsRequest, all_owned_sources: AllOwnedSources
 ) -> PutativeTargets:
-    c_files, warp_tomls, package_jsons, manifests = await MultiGet(
+    c_files, warp_tomls, package_jsons, manifests, go_mods = await MultiGet(
         Get(Paths, PathGlobs, request.path_globs("*.c", "*.h")),
         Get(Paths, PathGlobs, request.path_globs("warp.toml")),
         Get(Paths, PathGlobs, request.path_globs("package.json")),
         Get(Paths, PathGlobs, request.path_globs("Cargo.toml")),
+        Get(Paths, PathGlobs, request.path_globs("go.mod")),
     )
     owned = set(all_owned_sources)
     dirs_with_config = {os.path.dirname(path) for path in warp_tomls.files}
@@ -213,6 +229,18 @@ async def find_putative_warpgrid_targets(
             )
             if dirname in dirs_with_config:
                 putative.append(_run_target(dirname, "serve"))
+    for go_mod in sorted(set(go_mods.files) - owned):
+        dirname = os.path.dirname(go_mod)
+        contents = await Get(DigestContents, PathGlobs([os.path.join(dirname, "*.go")]))
+        if not is_go_main({os.path.basename(fc.path): fc.content for fc in contents}):
+            continue  # a library module: no component of its own
+        putative.append(
+            PutativeTarget.for_target_type(
+                TinyGoComponentTarget, path=dirname, name="wasm", triggering_sources=["go.mod"]
+            )
+        )
+        if dirname in dirs_with_config:
+            putative.append(_run_target(dirname, "serve"))
     return PutativeTargets(putative)
 
 

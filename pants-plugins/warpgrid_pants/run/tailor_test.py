@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warpgrid_pants.run.tailor import c_component_kind, is_bun_app, js_entry
+from warpgrid_pants.run.tailor import c_component_kind, is_bun_app, is_go_main, js_entry
 
 
 def test_c_http_handler_is_recognised_by_its_header() -> None:
@@ -35,3 +35,17 @@ def test_js_without_a_fetch_style_export_is_not_proposed() -> None:
 def test_bun_apps_are_left_to_the_bun_tailor() -> None:
     assert is_bun_app(b'{"devDependencies": {"@types/bun": "1.2.0"}}')
     assert not is_bun_app(b'{"dependencies": {"hono": "4.13.19"}}')
+
+
+def test_go_main_package_is_a_component() -> None:
+    files = {
+        "main.go": b"// Package main serves.\n//go:build wasip1\n\npackage main\n\nimport \"net/http\"\n",
+        "util.go": b"package main\n",
+    }
+    assert is_go_main(files)
+
+
+def test_go_library_or_test_only_main_is_not_proposed() -> None:
+    assert not is_go_main({"lib.go": b"package store\n\n// package main is a comment here\n"})
+    assert not is_go_main({"main_test.go": b"package main\n", "lib.go": b"package lib\n"})
+    assert not is_go_main({})

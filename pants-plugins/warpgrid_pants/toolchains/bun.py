@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass
 
 from pants.engine.fs import (
-    AddPrefix,
     CreateDigest,
     Digest,
     DigestContents,
@@ -27,15 +26,20 @@ from pants.engine.fs import (
 )
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
-from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.toolchains.system_tools import DETERMINISTIC_ENV, ToolchainError, process_failure
+from warpgrid_pants.toolchains.system_tools import DETERMINISTIC_ENV, ToolchainError, ToolProcess, process_failure
+from warpgrid_pants.toolchains.node import (
+    SANDBOX_HOME,
+    SANDBOX_TMP,
+    InstalledPackages,
+    InstallRequest,
+    installed_packages,
+    sandbox_dirs,
+)
 from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
 
 BUN_PIN = "bun"
-SANDBOX_TMP = ".tmp"
-SANDBOX_HOME = ".home"
 BUN_CACHE = ".bun-cache"
 
 
@@ -79,38 +83,22 @@ async def prepare_bun() -> Bun:
     return Bun(binary.digest, extracted.pin.version)
 
 
-async def _sandbox_dirs() -> Digest:
-    return await Get(Digest, CreateDigest([Directory(SANDBOX_TMP), Directory(SANDBOX_HOME)]))
-
-
 @dataclass(frozen=True)
-class BunProcess:
-    """Run `bun <args>`; `mounts` are immutable inputs (scripts), `working_directory` optional."""
+class BunProcess(ToolProcess):
+    """Run `bun <args>`, in `working_directory` when given."""
 
-    args: tuple[str, ...]
-    description: str
-    input_digest: Digest
-    mounts: FrozenDict[str, Digest] = FrozenDict()
-    output_files: tuple[str, ...] = ()
-    output_directories: tuple[str, ...] = ()
     working_directory: str | None = None
     append_only_cache: bool = False
-    level: LogLevel = LogLevel.DEBUG
 
 
 @rule(level=LogLevel.DEBUG)
 async def setup_bun_process(request: BunProcess, bun: Bun) -> Process:
-    dirs = await _sandbox_dirs()
-    input_digest = await Get(Digest, MergeDigests([request.input_digest, dirs]))
-    return Process(
-        argv=(bun.exe_path, *request.args),
-        description=request.description,
-        level=request.level,
-        input_digest=input_digest,
-        immutable_input_digests={bun.mount: bun.digest, **request.mounts},
+    dirs = await sandbox_dirs()
+    return request.process(
+        (bun.exe_path,),
         env=bun.env(),
-        output_files=request.output_files,
-        output_directories=request.output_directories,
+        mounts={bun.mount: bun.digest},
+        input_digest=await Get(Digest, MergeDigests([request.input_digest, dirs])),
         working_directory=request.working_directory,
         # Bun's download cache is content-addressed (keyed by the lockfile's integrity hashes):
         # sharing it between runs cannot change an output.
@@ -118,27 +106,15 @@ async def setup_bun_process(request: BunProcess, bun: Bun) -> Process:
     )
 
 
-@dataclass(frozen=True)
-class BunInstallRequest:
-    """`bun install --frozen-lockfile` in `package_dir`; `input_digest` holds package.json (+ bun.lock)."""
-
-    package_dir: str
-    input_digest: Digest
-    description: str
-
-
-@dataclass(frozen=True)
-class BunInstallResult:
-    """`<package_dir>/node_modules` exactly as the lockfile pins it (empty without dependencies)."""
-
-    digest: Digest
+class BunInstallRequest(InstallRequest):
+    """`bun install --frozen-lockfile` of bun.lock (package.json alone when it has no dependencies)."""
 
 
 _DEPENDENCY_KEYS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
 
 @rule(desc="Installing Bun dependencies from bun.lock", level=LogLevel.DEBUG)
-async def bun_install(request: BunInstallRequest) -> BunInstallResult:
+async def bun_install(request: BunInstallRequest) -> InstalledPackages:
     contents = {c.path.rsplit("/", 1)[-1]: c.content for c in await Get(DigestContents, Digest, request.input_digest)}
     where = request.package_dir or "."
     if "bun.lock" not in contents:
@@ -152,7 +128,7 @@ async def bun_install(request: BunInstallRequest) -> BunInstallResult:
                 "target's sources (a binary bun.lockb converts with `bun install --save-text-lockfile`)"
             )
         # No dependencies: Bun writes no lockfile, and there is nothing to install.
-        return BunInstallResult(await Get(Digest, CreateDigest([Directory(f"{where}/node_modules")])))
+        return InstalledPackages(await Get(Digest, CreateDigest([Directory(f"{where}/node_modules")])))
     # Needs the npm registry (Bun's configuration decides which), yet the output is a pure
     # function of package.json + bun.lock: --frozen-lockfile never re-resolves, Bun verifies each
     # tarball against the lockfile's sha512, no lifecycle script runs, files are copied (no hard
@@ -174,10 +150,7 @@ async def bun_install(request: BunInstallRequest) -> BunInstallResult:
             + f"\n  fix: regenerate bun.lock with `bun install` in {where} and check that every "
             "dependency exists in the registry Bun is configured for"
         )
-    digest = result.output_digest
-    if request.package_dir:
-        digest = await Get(Digest, AddPrefix(digest, request.package_dir))
-    return BunInstallResult(digest)
+    return await installed_packages(request, result.output_digest)
 
 
 def rules():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, OutputPathField, PackageFieldSet
+from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.fs import AddPrefix, Digest, MergeDigests, RemovePrefix, Snapshot
 from pants.engine.process import FallibleProcessResult
@@ -37,14 +37,20 @@ from pants.util.logging import LogLevel
 
 from warpgrid_pants.target_types import (
     CLibraryOverlayField,
-    CLibraryPatchesField,
     CLibraryRecipeField,
     CLibrarySysrootField,
     CLibraryUpstreamField,
 )
-from warpgrid_pants.toolchains.clang import MAKE_TOOL_NAMES, ClangResourceDir, WasmClangSubsystem
-from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
-from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, step_failure
+from warpgrid_pants.toolchains.clang import MAKE_TOOL_NAMES, ClangResourceDir, ClangToolchain, ClangToolchainRequest
+from warpgrid_pants.toolchains.script_build import (
+    PATCH_SERIES_SCRIPT,
+    PatchedUpstream,
+    PatchedUpstreamFieldSet,
+    PatchedUpstreamRequest,
+    UpstreamScriptBuild,
+    package_tree,
+)
+from warpgrid_pants.toolchains.system_tools import step_failure
 from warpgrid_pants.toolchains.wasi_libc import (
     PatchSeries,
     PatchSeriesRequest,
@@ -74,15 +80,12 @@ class CLibraryBuildError(Exception):
 
 
 @dataclass(frozen=True)
-class CLibraryFieldSet(PackageFieldSet):
+class CLibraryFieldSet(PatchedUpstreamFieldSet):
     required_fields = (CLibraryUpstreamField, CLibraryRecipeField)
 
-    upstream: CLibraryUpstreamField
-    patches: CLibraryPatchesField
     recipe: CLibraryRecipeField
     overlay: CLibraryOverlayField
     sysroot: CLibrarySysrootField
-    output_path: OutputPathField
 
 
 @dataclass(frozen=True)
@@ -105,25 +108,6 @@ class CLibrariesRequest:
 @dataclass(frozen=True)
 class BuiltCLibraries:
     libraries: tuple[BuiltCLibrary, ...]  # in the order the field lists them
-
-
-@dataclass(frozen=True)
-class CLibraryTools:
-    """clang-19, its LLVM tools, and the shell utilities the build script and configure run."""
-
-    tools: SystemTools
-    clang: str
-    ar: str
-    wasm_ld: str
-
-
-@rule(desc="Finding the tools a C library build runs", level=LogLevel.DEBUG)
-async def find_c_library_tools(subsystem: WasmClangSubsystem) -> CLibraryTools:
-    names = tuple(dict.fromkeys((*subsystem.tool_names, *MAKE_TOOL_NAMES, *C_LIBRARY_EXTRA_TOOLS)))
-    tools = await Get(
-        SystemTools, SystemToolsRequest(names, rationale="build a C library with clang")
-    )
-    return CLibraryTools(tools, subsystem.clang, subsystem.ar, subsystem.wasm_ld)
 
 
 def _overlay_root(address: Address, files: tuple[str, ...]) -> str:
@@ -161,7 +145,7 @@ async def build_c_library(field_set: CLibraryFieldSet) -> BuiltCLibrary:
         Get(PatchedUpstream, PatchedUpstreamRequest(field_set.upstream.value, series.paths)),
         Get(WasiLibcSysroot, WasiLibcSysrootRequest(field_set.sysroot)),
         Get(ClangResourceDir),
-        Get(CLibraryTools),
+        Get(ClangToolchain, ClangToolchainRequest((*MAKE_TOOL_NAMES, *C_LIBRARY_EXTRA_TOOLS), "build a C library with clang")),
         Get(HydratedSources, HydrateSourcesRequest(field_set.recipe)),
         Get(HydratedSources, HydrateSourcesRequest(field_set.overlay)),
     )
@@ -199,7 +183,7 @@ async def build_c_library(field_set: CLibraryFieldSet) -> BuiltCLibrary:
     result = await Get(
         FallibleProcessResult,
         UpstreamScriptBuild(
-            script=BUILD_SCRIPT,
+            scripts=(BUILD_SCRIPT, PATCH_SERIES_SCRIPT),
             upstream=upstream,
             tools=tools.tools,
             input_digest=await Get(Digest, MergeDigests(inputs)),
@@ -242,16 +226,8 @@ async def resolve_c_libraries(request: CLibrariesRequest) -> BuiltCLibraries:
 @rule(desc="Packaging a C library", level=LogLevel.DEBUG)
 async def package_c_library(field_set: CLibraryFieldSet) -> BuiltPackage:
     library = await Get(BuiltCLibrary, CLibraryFieldSet, field_set)
-    output_path = field_set.output_path.value_or_default(file_ending=None)
-    digest = await Get(Digest, AddPrefix(library.digest, output_path))
-    return BuiltPackage(
-        digest,
-        (
-            BuiltPackageArtifact(
-                output_path,
-                extra_log_lines=tuple(f"    archive: {output_path}/{a}" for a in library.archives),
-            ),
-        ),
+    return await package_tree(
+        field_set, library.digest, lambda out: tuple(f"    archive: {out}/{a}" for a in library.archives)
     )
 
 

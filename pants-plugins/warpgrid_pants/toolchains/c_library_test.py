@@ -5,7 +5,6 @@ libpq is left to `tests/python/warpgrid:c_libraries` (its cross configure takes 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from warpgrid_pants.components.c import CComponentFieldSet
 from warpgrid_pants.components.finalize import Component
 from warpgrid_pants.toolchains.c_library import BuiltCLibrary, CLibraryFieldSet
-from warpgrid_pants.toolchains.conftest import contents, make_rule_runner
+from warpgrid_pants.toolchains.conftest import contents, defined_symbols, make_rule_runner
 
 HIREDIS_RECIPE = "third_party/hiredis/recipe.sh"
 
@@ -92,16 +91,6 @@ def hiredis(rule_runner: RuleRunner) -> BuiltCLibrary:
     return _library(rule_runner, "hiredis")
 
 
-def _defined_symbols(archive: bytes, tmp_path: Path) -> set[str]:
-    lib = tmp_path / "lib.a"
-    lib.write_bytes(archive)
-    out = subprocess.run(
-        ["llvm-nm-19", "--defined-only", "--extern-only", "--format=just-symbols", str(lib)],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return {line.strip() for line in out.splitlines() if line.strip() and not line.endswith(":")}
-
-
 def test_hiredis_builds_headers_and_archive(
     rule_runner: RuleRunner, hiredis: BuiltCLibrary, tmp_path: Path
 ) -> None:
@@ -112,7 +101,7 @@ def test_hiredis_builds_headers_and_archive(
         assert f"include/hiredis/{header}" in files, header
     archive = files["lib/libhiredis.a"]
     assert archive[:8] == b"!<arch>\n"
-    assert {"redisConnect", "redisCommand", "redisReaderCreate", "sdsnew"} <= _defined_symbols(archive, tmp_path)
+    assert {"redisConnect", "redisCommand", "redisReaderCreate", "sdsnew"} <= defined_symbols(archive, tmp_path)
     # No sandbox or scratch path reaches the archive (byte-reproducibility across machines).
     leaks = [p for p, data in files.items() if b"pants-sandbox" in data or b"/tmp/" in data]
     assert leaks == []

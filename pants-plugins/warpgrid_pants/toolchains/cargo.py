@@ -33,6 +33,7 @@ from warpgrid_pants.toolchains.system_tools import (
     SystemTools,
     SystemToolsRequest,
     ToolchainError,
+    ToolProcess,
     plugin_scripts,
 )
 
@@ -129,32 +130,21 @@ async def find_rust_toolchain(subsystem: RustToolchainSubsystem) -> RustToolchai
 
 
 @dataclass(frozen=True)
-class CargoProcess:
+class CargoProcess(ToolProcess):
     """Run the plugin's cargo script `script` with `args` in a sandbox holding `input_digest`."""
 
-    script: str
-    args: tuple[str, ...]
-    description: str
-    input_digest: Digest
-    output_files: tuple[str, ...] = ()
-    output_directories: tuple[str, ...] = ()
+    script: str = ""
     extra_env: FrozenDict[str, str] = FrozenDict()
-    level: LogLevel = LogLevel.DEBUG
 
 
 @rule(level=LogLevel.DEBUG)
 async def setup_cargo_process(request: CargoProcess, toolchain: RustToolchain) -> Process:
     scripts = await Get(Digest, plugin_scripts("warpgrid_pants.toolchains", request.script, prefix=SCRIPTS_DIR))
-    input_digest = await Get(Digest, MergeDigests([request.input_digest, scripts]))
-    return Process(
-        argv=(toolchain.tools.path("bash"), f"{SCRIPTS_DIR}/{request.script}", *request.args),
-        description=request.description,
-        level=request.level,
-        input_digest=input_digest,
-        immutable_input_digests=toolchain.tools.immutable_input_digests,
+    return request.process(
+        (toolchain.tools.path("bash"), f"{SCRIPTS_DIR}/{request.script}"),
         env=toolchain.env(dict(request.extra_env)),
-        output_files=request.output_files,
-        output_directories=request.output_directories,
+        mounts=toolchain.tools.immutable_input_digests,
+        input_digest=await Get(Digest, MergeDigests([request.input_digest, scripts])),
     )
 
 

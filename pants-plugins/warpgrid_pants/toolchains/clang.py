@@ -19,15 +19,14 @@ from typing import Iterable, Mapping
 
 from pants.core.util_rules.environments import EnvironmentTarget
 from pants.core.util_rules.system_binaries import BashBinary
-from pants.engine.fs import EMPTY_DIGEST, Digest, RemovePrefix, Snapshot
+from pants.engine.fs import Digest, RemovePrefix, Snapshot
 from pants.engine.process import FallibleProcessResult, Process, ProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.option.option_types import StrOption
 from pants.option.subsystem import Subsystem
-from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, ToolchainError
+from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, ToolchainError, ToolProcess
 
 # What a Makefile-driven build (wasi-libc, C libraries) runs besides the compiler: make and the
 # shell utilities its recipes call. `sh` itself is found by make at /bin/sh.
@@ -59,43 +58,35 @@ class WasmClangSubsystem(Subsystem):
 
 
 @dataclass(frozen=True)
-class ClangToolchain:
-    """clang and its LLVM tools, fingerprinted, behind PATH shims, under their configured names."""
+class ClangToolchainRequest:
+    """clang and its LLVM tools, plus the `extra` host tools a build runs besides them (make and
+    the shell utilities of a Makefile's recipes, a configure script's tools)."""
 
-    tools: SystemTools
-    clang: str
-    ar: str
-    nm: str
+    extra: tuple[str, ...] = ()
+    rationale: str = "compile C to wasm32-wasi"
 
 
-@rule(desc="Finding clang and the LLVM tools", level=LogLevel.DEBUG)
-async def find_clang_toolchain(subsystem: WasmClangSubsystem) -> ClangToolchain:
-    tools = await Get(
-        SystemTools,
-        SystemToolsRequest(subsystem.tool_names, rationale="compile C to wasm32-wasi"),
-    )
-    return ClangToolchain(tools, subsystem.clang, subsystem.ar, subsystem.nm)
+# What a Makefile-driven build (the wasi-libc sysroot) asks for.
+MAKE_BUILD_TOOLS = ClangToolchainRequest(MAKE_TOOL_NAMES, "run a Makefile build with clang")
 
 
 @dataclass(frozen=True)
-class MakeBuildTools:
-    """clang and friends plus make and the shell utilities a Makefile's recipes call."""
+class ClangToolchain:
+    """clang and its LLVM tools (and any extra tools), fingerprinted, behind PATH shims, under
+    their configured names."""
 
     tools: SystemTools
     clang: str
     ar: str
     nm: str
+    wasm_ld: str
 
 
-@rule(desc="Finding make and the shell utilities", level=LogLevel.DEBUG)
-async def find_make_build_tools(subsystem: WasmClangSubsystem) -> MakeBuildTools:
-    tools = await Get(
-        SystemTools,
-        SystemToolsRequest(
-            subsystem.tool_names + MAKE_TOOL_NAMES, rationale="run a Makefile build with clang"
-        ),
-    )
-    return MakeBuildTools(tools, subsystem.clang, subsystem.ar, subsystem.nm)
+@rule(desc="Finding clang and the LLVM tools", level=LogLevel.DEBUG)
+async def find_clang_toolchain(request: ClangToolchainRequest, subsystem: WasmClangSubsystem) -> ClangToolchain:
+    names = tuple(dict.fromkeys((*subsystem.tool_names, *request.extra)))
+    tools = await Get(SystemTools, SystemToolsRequest(names, rationale=request.rationale))
+    return ClangToolchain(tools, subsystem.clang, subsystem.ar, subsystem.nm, subsystem.wasm_ld)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +155,20 @@ fi
 """
 
 
+def _script_process(
+    bash: BashBinary, tools: SystemTools, script: str, description: str, env: Mapping[str, str], **kwargs
+) -> Process:
+    """A host-discovery script (above) run by bash with `tools` on PATH and `env` on top of theirs."""
+    return Process(
+        argv=(bash.path, "-c", script),
+        description=description,
+        level=LogLevel.DEBUG,
+        env=tools.env(env),
+        immutable_input_digests=tools.immutable_input_digests,
+        **kwargs,
+    )
+
+
 @rule(desc="Locating clang-19's wasm32 builtins", level=LogLevel.DEBUG)
 async def find_host_builtins(
     bash: BashBinary, env_target: EnvironmentTarget, subsystem: WasmClangSubsystem
@@ -178,12 +183,12 @@ async def find_host_builtins(
     # the host may change under us; the fingerprint it yields goes into cacheable Processes.
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(bash.path, "-c", _FIND_BUILTINS_SCRIPT),
-            description="Locate clang-19's wasm32 builtins",
-            level=LogLevel.DEBUG,
-            env=tools.env({"CLANG": subsystem.clang}),
-            immutable_input_digests=tools.immutable_input_digests,
+        _script_process(
+            bash,
+            tools,
+            _FIND_BUILTINS_SCRIPT,
+            "Locate clang-19's wasm32 builtins",
+            {"CLANG": subsystem.clang},
             cache_scope=env_target.executable_search_path_cache_scope(),
         ),
     )
@@ -214,19 +219,17 @@ async def prepare_clang_resource_dir(
     )
     result = await Get(
         ProcessResult,
-        Process(
-            argv=(bash.path, "-c", _COPY_RESOURCE_DIR_SCRIPT),
-            description="Prepare clang-19's resource dir with the wasm32 builtins",
-            level=LogLevel.DEBUG,
-            env=tools.env(
-                {
-                    "WARPGRID_CLANG_RESOURCE_DIR": host.resource_dir,
-                    "WARPGRID_BUILTINS_SOURCE": host.builtins,
-                    "WARPGRID_BUILTINS_SHA256": host.builtins_sha256,
-                    "WARPGRID_BUILTINS_RELPATH": host.wanted_relpath,
-                }
-            ),
-            immutable_input_digests=tools.immutable_input_digests,
+        _script_process(
+            bash,
+            tools,
+            _COPY_RESOURCE_DIR_SCRIPT,
+            "Prepare clang-19's resource dir with the wasm32 builtins",
+            {
+                "WARPGRID_CLANG_RESOURCE_DIR": host.resource_dir,
+                "WARPGRID_BUILTINS_SOURCE": host.builtins,
+                "WARPGRID_BUILTINS_SHA256": host.builtins_sha256,
+                "WARPGRID_BUILTINS_RELPATH": host.wanted_relpath,
+            },
             output_directories=(RESOURCE_DIR_OUTPUT,),
         ),
     )
@@ -245,37 +248,20 @@ async def prepare_clang_resource_dir(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ClangProcess:
+class ClangProcess(ToolProcess):
     """Run the configured clang with `args` (everything after the compiler name).
 
-    `mounts` adds immutable inputs (e.g. a sysroot); the prepared resource dir is always mounted
-    at `ClangResourceDir.mount`, for `-resource-dir`.
+    The prepared resource dir is always mounted at `ClangResourceDir.mount`, for `-resource-dir`.
     """
-
-    args: tuple[str, ...]
-    description: str
-    input_digest: Digest = EMPTY_DIGEST
-    mounts: FrozenDict[str, Digest] = FrozenDict()
-    output_files: tuple[str, ...] = ()
 
 
 @rule(level=LogLevel.DEBUG)
-async def setup_clang_process(
-    request: ClangProcess, clang: ClangToolchain, resource_dir: ClangResourceDir
-) -> Process:
-    return Process(
-        argv=(clang.clang, *request.args),
-        description=request.description,
-        level=LogLevel.DEBUG,
-        input_digest=request.input_digest,
-        immutable_input_digests={
-            **clang.tools.immutable_input_digests,
-            **request.mounts,
-            ClangResourceDir.mount: resource_dir.digest,
-        },
+async def setup_clang_process(request: ClangProcess, resource_dir: ClangResourceDir) -> Process:
+    clang = await Get(ClangToolchain, ClangToolchainRequest())
+    return request.process(
+        (clang.clang,),
         env=clang.tools.env(),
-        output_files=request.output_files,
+        mounts={**clang.tools.immutable_input_digests, ClangResourceDir.mount: resource_dir.digest},
     )
 
 

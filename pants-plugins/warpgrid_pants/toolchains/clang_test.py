@@ -10,7 +10,7 @@ import pytest
 
 from pants.testutil.rule_runner import RuleRunner
 
-from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain
+from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, ClangToolchainRequest
 
 # The `[wasm-clang]` defaults: Debian bookworm's LLVM 19.
 CLANG_TOOL_NAMES = ("clang-19", "llvm-ar-19", "llvm-nm-19", "wasm-ld-19")
@@ -23,7 +23,7 @@ def rule_runner() -> RuleRunner:
 
 
 def test_clang_env_is_explicit_and_fingerprinted(rule_runner: RuleRunner) -> None:
-    toolchain = rule_runner.request(ClangToolchain, [])
+    toolchain = rule_runner.request(ClangToolchain, [ClangToolchainRequest()])
     env = toolchain.tools.env()
     assert env["PATH"].startswith("{chroot}/_binary_shims_")
     assert env["SOURCE_DATE_EPOCH"] == "0"

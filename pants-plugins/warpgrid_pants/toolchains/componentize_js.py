@@ -42,7 +42,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.contract import ITEMS, ContractFiles, ContractFilesRequest
-from warpgrid_pants.toolchains.node import NodeToolProcess, NpmCiRequest, NpmCiResult
+from warpgrid_pants.toolchains.node import InstalledPackages, NodeToolProcess, NpmCiRequest
 from warpgrid_pants.toolchains.system_tools import ToolchainError, plugin_scripts, process_failure
 from warpgrid_pants.toolchains.wasm_tools import WasmTools
 from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
@@ -105,6 +105,39 @@ class ComponentizeJsToolchain:
             level=level,
         )
 
+    def build(
+        self,
+        engine: ComponentizeJsEngine,
+        *,
+        entry: str,
+        project_dir: str,
+        wit_dir: str,
+        world: str,
+        features: tuple[str, ...],
+        out: str,
+        description: str,
+        input_digest: Digest,
+        sdk_dir: str | None = None,
+    ) -> NodeToolProcess:
+        """`componentize.mjs build`: bundle `entry` (`@warpgrid/sdk` -> `sdk_dir` when given) and
+        make the component for `world` at `out`, with the deterministic `engine`."""
+        return self.process(
+            "build",
+            "--engine", ComponentizeJsEngine.path,
+            "--entry", entry,
+            "--project-dir", project_dir,
+            *(("--sdk", sdk_dir) if sdk_dir else ()),
+            "--wit", wit_dir,
+            "--world", world,
+            *(arg for f in features for arg in ("--enable-feature", f)),
+            "--out", out,
+            description=description,
+            input_digest=input_digest,
+            mounts={ComponentizeJsEngine.mount: engine.digest},
+            output_files=(out,),
+            level=LogLevel.INFO,
+        )
+
 
 @dataclass(frozen=True)
 class ComponentizeJsEngine:
@@ -136,7 +169,7 @@ async def prepare_componentize_js_toolchain() -> ComponentizeJsToolchain:
         )
     series_digest = await Get(Digest, DigestSubset(patches.digest, PathGlobs(series)))
     installed = await Get(
-        NpmCiResult,
+        InstalledPackages,
         NpmCiRequest(
             TOOLCHAIN_PACKAGE_DIR,
             lockfiles.digest,

@@ -12,6 +12,7 @@ the pins), which keeps repeated runs off the network.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -22,7 +23,7 @@ from pants.engine.fs import Digest, DigestContents, Snapshot
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from warpgrid_pants import target_types
-from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, MakeBuildTools
+from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootFieldSet
 from warpgrid_pants.toolchains.wasm_tools import Preview1Adapters, WasmTools
 from warpgrid_pants.testutil import build_rules
@@ -59,8 +60,7 @@ def make_rule_runner(*, isolated: bool = False, extra_rules: Iterable = ()) -> R
         rules=[
             *build_rules(),
             *extra_rules,
-            QueryRule(ClangToolchain, []),
-            QueryRule(MakeBuildTools, []),
+            QueryRule(ClangToolchain, [ClangToolchainRequest]),
             QueryRule(ClangResourceDir, []),
             QueryRule(WasmTools, []),
             QueryRule(Preview1Adapters, []),
@@ -96,3 +96,14 @@ def build_sysroot(runner: RuleRunner, address: Address = SYSROOT) -> WasiLibcSys
 
 def contents(runner: RuleRunner, digest: Digest) -> Mapping[str, bytes]:
     return {fc.path: fc.content for fc in runner.request(DigestContents, [digest])}
+
+
+def defined_symbols(archive: bytes, tmp_path: Path) -> set[str]:
+    """The external symbols a static archive defines (llvm-nm), to check what a build exports."""
+    lib = tmp_path / "lib.a"
+    lib.write_bytes(archive)
+    out = subprocess.run(
+        ["llvm-nm-19", "--defined-only", "--extern-only", "--format=just-symbols", str(lib)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return {line.strip() for line in out.splitlines() if line.strip() and not line.endswith(":")}

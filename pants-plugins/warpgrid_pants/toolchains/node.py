@@ -17,7 +17,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, process_failure
+from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, ToolProcess, process_failure
 
 
 class NodeToolError(Exception):
@@ -80,8 +80,9 @@ async def sandbox_dirs() -> Digest:
 
 
 @dataclass(frozen=True)
-class NpmCiRequest:
-    """`npm ci` in `package_dir`; `input_digest` holds package.json + package-lock.json there."""
+class InstallRequest:
+    """Install what a lockfile pins, in `package_dir`: `input_digest` holds package.json and the
+    lockfile there. One subclass per package manager (`NpmCiRequest`, `BunInstallRequest`)."""
 
     package_dir: str
     input_digest: Digest
@@ -89,14 +90,25 @@ class NpmCiRequest:
 
 
 @dataclass(frozen=True)
-class NpmCiResult:
-    """`<package_dir>/node_modules`, exactly as `npm ci` installed it from the lockfile."""
+class InstalledPackages:
+    """`<package_dir>/node_modules`, exactly as the lockfile pins it (empty without dependencies)."""
 
     digest: Digest
 
 
+async def installed_packages(request: InstallRequest, output_digest: Digest) -> InstalledPackages:
+    """An install's `node_modules` output (captured relative to `package_dir`) at its repo path."""
+    if request.package_dir:
+        output_digest = await Get(Digest, AddPrefix(output_digest, request.package_dir))
+    return InstalledPackages(output_digest)
+
+
+class NpmCiRequest(InstallRequest):
+    """`npm ci` of package-lock.json."""
+
+
 @rule(desc="Installing npm dependencies from a lockfile", level=LogLevel.DEBUG)
-async def npm_ci(request: NpmCiRequest, node: NodeTools) -> NpmCiResult:
+async def npm_ci(request: NpmCiRequest, node: NodeTools) -> InstalledPackages:
     dirs = await sandbox_dirs()
     input_digest = await Get(Digest, MergeDigests([request.input_digest, dirs]))
     # Needs the registry (npm's own configuration decides which): deliberately not hermetic, yet
@@ -135,39 +147,26 @@ async def npm_ci(request: NpmCiRequest, node: NodeTools) -> NpmCiResult:
             "that every dependency exists in the registry npm is configured for"
         )
     # An app without dependencies gets an empty node_modules: nothing to install is fine.
-    digest = result.output_digest
-    if request.package_dir:
-        digest = await Get(Digest, AddPrefix(digest, request.package_dir))
-    return NpmCiResult(digest)
+    return await installed_packages(request, result.output_digest)
 
 
 
 @dataclass(frozen=True)
-class NodeToolProcess:
-    """Run `node <args>` with the shared JS env; `mounts` are immutable inputs (toolchains,
-    scripts), `extra_env` adds variables (e.g. a tool version that must key the cache)."""
+class NodeToolProcess(ToolProcess):
+    """Run `node <args>` with the shared JS env; `extra_env` adds variables (e.g. a tool version
+    that must key the cache)."""
 
-    args: tuple[str, ...]
-    description: str
-    input_digest: Digest
-    mounts: FrozenDict[str, Digest] = FrozenDict()
     extra_env: FrozenDict[str, str] = FrozenDict()
-    output_files: tuple[str, ...] = ()
-    level: LogLevel = LogLevel.DEBUG
 
 
 @rule(level=LogLevel.DEBUG)
 async def setup_node_tool_process(request: NodeToolProcess, node: NodeTools) -> Process:
     dirs = await sandbox_dirs()
-    input_digest = await Get(Digest, MergeDigests([request.input_digest, dirs]))
-    return Process(
-        argv=(node.node, *request.args),
-        description=request.description,
-        level=request.level,
-        input_digest=input_digest,
-        immutable_input_digests={**node.immutable_input_digests, **request.mounts},
+    return request.process(
+        (node.node,),
         env={**node.env(), **request.extra_env},
-        output_files=request.output_files,
+        mounts=node.immutable_input_digests,
+        input_digest=await Get(Digest, MergeDigests([request.input_digest, dirs])),
     )
 
 

@@ -12,16 +12,19 @@ sysroot and every `c_library` share.
 from __future__ import annotations
 
 import os
+from abc import ABCMeta
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, OutputPathField, PackageFieldSet
 from pants.core.util_rules.system_binaries import BashBinary
-from pants.engine.fs import CreateDigest, Digest, MergeDigests
+from pants.engine.fs import AddPrefix, CreateDigest, Digest, MergeDigests
 from pants.engine.process import Process
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from warpgrid_pants.target_types import PatchesField, UpstreamPinField
 from warpgrid_pants.toolchains.system_tools import SystemTools, plugin_scripts
 from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
 from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
@@ -29,6 +32,26 @@ from warpgrid_pants.upstream.pins import UpstreamPin
 
 BUILD_TIMEOUT_SECONDS = 30 * 60
 REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
+
+
+@dataclass(frozen=True)
+class PatchedUpstreamFieldSet(PackageFieldSet, metaclass=ABCMeta):
+    """A target built from a pinned upstream and a patch series (`wasi_libc_sysroot`,
+    `c_library`): each target's own `upstream` and `patches` fields subclass these."""
+
+    upstream: UpstreamPinField
+    patches: PatchesField
+    output_path: OutputPathField
+
+
+async def package_tree(
+    field_set: PatchedUpstreamFieldSet, tree: Digest, log_lines: Callable[[str], tuple[str, ...]]
+) -> BuiltPackage:
+    """What `package` writes for a built tree: the tree under the target's output path, with
+    `log_lines(output_path)` naming what is in it."""
+    output_path = field_set.output_path.value_or_default(file_ending=None)
+    digest = await Get(Digest, AddPrefix(tree, output_path))
+    return BuiltPackage(digest, (BuiltPackageArtifact(output_path, extra_log_lines=log_lines(output_path)),))
 
 
 @dataclass(frozen=True)
@@ -58,11 +81,16 @@ async def patched_upstream(request: PatchedUpstreamRequest) -> PatchedUpstream:
     return PatchedUpstream(extracted.pin, tree, request.patches)
 
 
+# The error exit and by-hand patch step of the C build scripts (build_wasi_libc.sh,
+# build_c_library.sh), which source it: it follows them in `UpstreamScriptBuild.scripts`.
+PATCH_SERIES_SCRIPT = "patch_series.sh"
+
+
 @dataclass(frozen=True)
 class UpstreamScriptBuild:
     """Run `bash <script>` (from `toolchains/scripts/`) over `input_digest`."""
 
-    script: str
+    scripts: tuple[str, ...]  # the script bash runs, then any plugin scripts it sources
     upstream: PatchedUpstream
     tools: SystemTools
     input_digest: Digest
@@ -73,13 +101,11 @@ class UpstreamScriptBuild:
 
 @rule(level=LogLevel.DEBUG)
 async def setup_upstream_script_build(request: UpstreamScriptBuild, bash: BashBinary) -> Process:
-    script = await Get(
-        Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", request.script)
-    )
+    scripts = await Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", *request.scripts))
     pin = request.upstream.pin
-    input_digest = await Get(Digest, MergeDigests([request.input_digest, script]))
+    input_digest = await Get(Digest, MergeDigests([request.input_digest, scripts]))
     return Process(
-        argv=(bash.path, request.script),
+        argv=(bash.path, request.scripts[0]),
         description=request.description,
         level=LogLevel.INFO,
         input_digest=input_digest,

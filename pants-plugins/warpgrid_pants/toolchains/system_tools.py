@@ -27,7 +27,7 @@ from pants.core.util_rules.system_binaries import (
     BinaryShimsRequest,
 )
 from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, FileContent
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.option.option_types import StrListOption
@@ -183,6 +183,48 @@ async def find_system_tools(
         BinaryShims, BinaryShimsRequest.for_paths(*found.values(), rationale=request.rationale)
     )
     return SystemTools(FrozenDict(found), shims)
+
+
+@dataclass(frozen=True)
+class ToolProcess:
+    """What every tool-process request (`ClangProcess`, `WasmToolsProcess`, `NodeToolProcess`,
+    `BunProcess`, `CargoProcess`) says: the arguments after the tool, the sandbox's inputs,
+    read-only `mounts` (immutable inputs: sysroots, scripts, engines) and the outputs.
+
+    Each toolchain's rule turns its request into a `Process` with `process()`, adding what only
+    it knows: the tool's argv prefix, its explicit env (deterministic settings, fingerprints)
+    and its own mounts. The `GoSdkProcess` / `NodeJSToolProcess` pattern of Pants' backends.
+    """
+
+    args: tuple[str, ...]
+    description: str
+    input_digest: Digest = EMPTY_DIGEST
+    mounts: FrozenDict[str, Digest] = FrozenDict()
+    output_files: tuple[str, ...] = ()
+    output_directories: tuple[str, ...] = ()
+    level: LogLevel = LogLevel.DEBUG
+
+    def process(
+        self,
+        argv0: tuple[str, ...],
+        *,
+        env: Mapping[str, str],
+        mounts: Mapping[str, Digest],
+        input_digest: Digest | None = None,
+        **kwargs,
+    ) -> Process:
+        """The Process: `argv0` then `args`, exactly `env`, the tool's `mounts` and the request's."""
+        return Process(
+            argv=(*argv0, *self.args),
+            description=self.description,
+            level=self.level,
+            input_digest=self.input_digest if input_digest is None else input_digest,
+            immutable_input_digests={**mounts, **self.mounts},
+            env=env,
+            output_files=self.output_files,
+            output_directories=self.output_directories,
+            **kwargs,
+        )
 
 
 def plugin_scripts(package: str, *names: str, prefix: str = "") -> CreateDigest:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, OutputPathField, PackageFieldSet
-from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import (
     EMPTY_DIGEST,
@@ -43,7 +42,7 @@ from pants.engine.fs import (
 )
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import SpecialCasedDependencies, Targets
+from pants.engine.target import SpecialCasedDependencies
 from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
@@ -74,6 +73,7 @@ from warpgrid_pants.toolchains.wasi_libc import (
     PatchSeries,
     PatchSeriesRequest,
     WasiLibcSysrootFieldSet,
+    single_target,
 )
 from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
 from warpgrid_pants.upstream.fetch import passthrough_env_names
@@ -298,15 +298,8 @@ async def _wasi_libc_source(field: Optional[SpecialCasedDependencies]) -> Patche
     if field is None or not field.value:
         series, digest = await _builtin_series(BUILTIN_WASI_LIBC)
         return PatchedUpstreamRequest(BUILTIN_WASI_LIBC, series, digest)
-    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
-    targets = await Get(Targets, Addresses, addresses)
-    if len(targets) != 1 or not WasiLibcSysrootFieldSet.is_applicable(targets[0]):
-        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
-        raise TinyGoBuildError(
-            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
-            f"`wasi_libc_sysroot` target; it names {found}"
-        )
-    sysroot = WasiLibcSysrootFieldSet.create(targets[0])
+    target = await single_target(field, WasiLibcSysrootFieldSet, "wasi_libc_sysroot", TinyGoBuildError)
+    sysroot = WasiLibcSysrootFieldSet.create(target)
     series = await Get(PatchSeries, PatchSeriesRequest(sysroot.patches))
     return PatchedUpstreamRequest(sysroot.upstream.value, series.paths)
 
@@ -355,15 +348,8 @@ async def resolve_tinygo_toolchain(request: TinyGoToolchainRequest) -> TinyGoToo
                 await _wasi_libc_source(None),
             ),
         )
-    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
-    targets = await Get(Targets, Addresses, addresses)
-    if len(targets) != 1 or not TinyGoToolchainFieldSet.is_applicable(targets[0]):
-        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
-        raise TinyGoBuildError(
-            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
-            f"`tinygo_toolchain` target; it names {found}"
-        )
-    return await Get(TinyGoToolchain, TinyGoToolchainFieldSet, TinyGoToolchainFieldSet.create(targets[0]))
+    target = await single_target(field, TinyGoToolchainFieldSet, "tinygo_toolchain", TinyGoBuildError)
+    return await Get(TinyGoToolchain, TinyGoToolchainFieldSet, TinyGoToolchainFieldSet.create(target))
 
 
 async def _checked_toolchain(label: str, output_digest: Digest, go: GoRoot) -> TinyGoToolchain:
@@ -415,7 +401,7 @@ async def build_tinygo_toolchain(request: TinyGoToolchainBuildRequest) -> TinyGo
     result = await Get(
         FallibleProcessResult,
         UpstreamScriptBuild(
-            script=BUILD_SCRIPT,
+            scripts=(BUILD_SCRIPT,),
             upstream=tinygo,
             tools=tools,
             input_digest=await Get(Digest, MergeDigests(inputs)),

@@ -19,8 +19,6 @@ from typing import Optional
 
 from pants.core.goals.package import (
     BuiltPackage,
-    BuiltPackageArtifact,
-    OutputPathField,
     PackageFieldSet,
 )
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
@@ -36,10 +34,12 @@ from pants.engine.fs import (
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
+    FieldSet,
     HydratedSources,
     HydrateSourcesRequest,
     SourcesField,
     SpecialCasedDependencies,
+    Target,
     Targets,
 )
 from pants.engine.unions import UnionRule
@@ -53,8 +53,15 @@ from warpgrid_pants.target_types import (
     WasiLibcSysrootPatchesField,
     WasiLibcThreadModelField,
 )
-from warpgrid_pants.toolchains.clang import MakeBuildTools
-from warpgrid_pants.toolchains.script_build import PatchedUpstream, PatchedUpstreamRequest, UpstreamScriptBuild
+from warpgrid_pants.toolchains.clang import MAKE_BUILD_TOOLS, ClangToolchain, ClangToolchainRequest
+from warpgrid_pants.toolchains.script_build import (
+    PATCH_SERIES_SCRIPT,
+    PatchedUpstream,
+    PatchedUpstreamFieldSet,
+    PatchedUpstreamRequest,
+    UpstreamScriptBuild,
+    package_tree,
+)
 
 BUILD_SCRIPT = "build_wasi_libc.sh"
 SRC_DIR = "src"
@@ -72,13 +79,10 @@ class PatchSeriesError(Exception):
 
 
 @dataclass(frozen=True)
-class WasiLibcSysrootFieldSet(PackageFieldSet):
+class WasiLibcSysrootFieldSet(PatchedUpstreamFieldSet):
     required_fields = (UpstreamPinField, WasiLibcSysrootPatchesField)
 
-    upstream: UpstreamPinField
-    patches: WasiLibcSysrootPatchesField
     thread_model: WasiLibcThreadModelField
-    output_path: OutputPathField
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,22 @@ class WasiLibcSysrootRequest:
     field: SpecialCasedDependencies
 
 
+async def single_target(
+    field: SpecialCasedDependencies, field_set_type: type[FieldSet], kind: str, error: type[Exception]
+) -> Target:
+    """The one target a dependency-style field (e.g. `sysroot`, `toolchain`) names, which must be
+    a `kind` target (applicable to `field_set_type`); otherwise `error` naming field and target."""
+    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
+    targets = await Get(Targets, Addresses, addresses)
+    if len(targets) != 1 or not field_set_type.is_applicable(targets[0]):
+        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
+        raise error(
+            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
+            f"`{kind}` target; it names {found}"
+        )
+    return targets[0]
+
+
 @rule(desc="Resolving a sysroot", level=LogLevel.DEBUG)
 async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
     field = request.field
@@ -212,17 +232,8 @@ async def resolve_sysroot(request: WasiLibcSysrootRequest) -> WasiLibcSysroot:
                 WasiLibcThreadModelField.default,
             ),
         )
-    addresses = await Get(Addresses, UnparsedAddressInputs, field.to_unparsed_address_inputs())
-    targets = await Get(Targets, Addresses, addresses)
-    if len(targets) != 1 or not WasiLibcSysrootFieldSet.is_applicable(targets[0]):
-        found = ", ".join(f"{t.address} (a `{t.alias}`)" for t in targets) or "nothing"
-        raise WasiLibcBuildError(
-            f"{field.address}: `{field.alias}={list(field.value or ())}` must name one "
-            f"`wasi_libc_sysroot` target; it names {found}"
-        )
-    return await Get(
-        WasiLibcSysroot, WasiLibcSysrootFieldSet, WasiLibcSysrootFieldSet.create(targets[0])
-    )
+    target = await single_target(field, WasiLibcSysrootFieldSet, "wasi_libc_sysroot", WasiLibcBuildError)
+    return await Get(WasiLibcSysroot, WasiLibcSysrootFieldSet, WasiLibcSysrootFieldSet.create(target))
 
 
 @rule(desc="Resolving a wasi_libc_sysroot target", level=LogLevel.DEBUG)
@@ -247,13 +258,13 @@ async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysro
             PatchedUpstream,
             PatchedUpstreamRequest(request.upstream, request.patches, request.patches_digest),
         ),
-        Get(MakeBuildTools),
+        Get(ClangToolchain, ClangToolchainRequest, MAKE_BUILD_TOOLS),
     )
     pin = upstream.pin
     result = await Get(
         FallibleProcessResult,
         UpstreamScriptBuild(
-            script=BUILD_SCRIPT,
+            scripts=(BUILD_SCRIPT, PATCH_SERIES_SCRIPT),
             upstream=upstream,
             tools=tools.tools,
             input_digest=await Get(Digest, AddPrefix(upstream.digest, SRC_DIR)),
@@ -287,17 +298,7 @@ async def build_wasi_libc_sysroot(request: SysrootBuildRequest) -> WasiLibcSysro
 @rule(desc="Packaging a wasi-libc sysroot", level=LogLevel.DEBUG)
 async def package_wasi_libc_sysroot(field_set: WasiLibcSysrootFieldSet) -> BuiltPackage:
     sysroot = await Get(WasiLibcSysroot, WasiLibcSysrootFieldSet, field_set)
-    output_path = field_set.output_path.value_or_default(file_ending=None)
-    digest = await Get(Digest, AddPrefix(sysroot.digest, output_path))
-    return BuiltPackage(
-        digest,
-        (
-            BuiltPackageArtifact(
-                output_path,
-                extra_log_lines=(f"    libc: {output_path}/{sysroot.lib_dir}/libc.a",),
-            ),
-        ),
-    )
+    return await package_tree(field_set, sysroot.digest, lambda out: (f"    libc: {out}/{sysroot.lib_dir}/libc.a",))
 
 
 def rules():

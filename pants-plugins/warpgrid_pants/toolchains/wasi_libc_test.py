@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from warpgrid_pants.toolchains.conftest import (
     SYSROOT,
     build_sysroot,
     contents,
+    defined_symbols,
     make_rule_runner,
     patch_files,
 )
@@ -43,16 +43,6 @@ def sysroot(rule_runner: RuleRunner) -> WasiLibcSysroot:
 @pytest.fixture(scope="module")
 def sysroot_files(rule_runner: RuleRunner, sysroot: WasiLibcSysroot) -> dict[str, bytes]:
     return dict(contents(rule_runner, sysroot.digest))
-
-
-def _defined_symbols(archive: bytes, tmp_path: Path) -> set[str]:
-    lib = tmp_path / "libc.a"
-    lib.write_bytes(archive)
-    out = subprocess.run(
-        ["llvm-nm-19", "--defined-only", "--extern-only", "--format=just-symbols", str(lib)],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return {line.strip() for line in out.splitlines() if line.strip() and not line.endswith(":")}
 
 
 def test_sysroot_layout(sysroot: WasiLibcSysroot, sysroot_files: dict[str, bytes]) -> None:
@@ -83,7 +73,7 @@ def test_warpgrid_patches_are_in_the_sysroot(
 ) -> None:
     assert patch_files(), "patches/wasi-libc/ holds no patch series"
     assert "include/netdb.h" in sysroot_files
-    symbols = _defined_symbols(sysroot_files[f"lib/{sysroot.triple}/libc.a"], tmp_path)
+    symbols = defined_symbols(sysroot_files[f"lib/{sysroot.triple}/libc.a"], tmp_path)
     missing = [s for s in WARPGRID_DNS_SYMBOLS if s not in symbols]
     assert missing == []
     # The opt-in link switches c_component passes as -Wl,-u,<switch>.

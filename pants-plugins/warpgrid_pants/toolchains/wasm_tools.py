@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.fs import (
-    EMPTY_DIGEST,
     CreateDigest,
     Digest,
     DigestEntries,
@@ -21,11 +20,10 @@ from pants.engine.fs import (
     PathGlobs,
 )
 from pants.engine.process import FallibleProcessResult, Process
-from pants.util.frozendict import FrozenDict
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.toolchains.system_tools import DETERMINISTIC_ENV, ToolchainError
+from warpgrid_pants.toolchains.system_tools import DETERMINISTIC_ENV, ToolchainError, ToolProcess
 from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
 
 # Pin names in third_party/upstreams.toml.
@@ -59,31 +57,13 @@ class WasmTools:
         return {**DETERMINISTIC_ENV, "WARPGRID_TOOL_WASM_TOOLS": self.version}
 
 
-@dataclass(frozen=True)
-class WasmToolsProcess:
-    """Run the pinned wasm-tools with `args`; a rule turns it into the `Process`.
-
-    `mounts` adds immutable inputs (e.g. the preview1 adapters) beside the binary.
-    """
-
-    args: tuple[str, ...]
-    description: str
-    input_digest: Digest = EMPTY_DIGEST
-    mounts: FrozenDict[str, Digest] = FrozenDict()
-    output_files: tuple[str, ...] = ()
+class WasmToolsProcess(ToolProcess):
+    """Run the pinned wasm-tools with `args`; a rule turns it into the `Process`."""
 
 
 @rule(level=LogLevel.DEBUG)
 async def setup_wasm_tools_process(request: WasmToolsProcess, wasm_tools: WasmTools) -> Process:
-    return Process(
-        argv=(wasm_tools.exe_path, *request.args),
-        description=request.description,
-        level=LogLevel.DEBUG,
-        input_digest=request.input_digest,
-        immutable_input_digests={**wasm_tools.immutable_input_digests, **request.mounts},
-        env=wasm_tools.env(),
-        output_files=request.output_files,
-    )
+    return request.process((wasm_tools.exe_path,), env=wasm_tools.env(), mounts=wasm_tools.immutable_input_digests)
 
 
 @dataclass(frozen=True)

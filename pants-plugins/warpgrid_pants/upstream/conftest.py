@@ -18,8 +18,9 @@ from pants.engine.fs import CreateDigest, Digest, DigestContents
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
-from warpgrid_pants.upstream.fetch import FetchedUpstream, FetchUpstreamRequest
+from warpgrid_pants.upstream.fetch import FetchedUpstream, FetchPinRequest
 from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
+from warpgrid_pants.upstream.pins import UpstreamPin, UpstreamPinRequest
 from warpgrid_pants.testutil import build_rules
 
 PINS = "third_party/upstreams.toml"
@@ -88,7 +89,8 @@ def rule_runner() -> RuleRunner:
     runner = RuleRunner(
         rules=[
             *build_rules(),
-            QueryRule(FetchedUpstream, [FetchUpstreamRequest]),
+            QueryRule(UpstreamPin, [UpstreamPinRequest]),
+            QueryRule(FetchedUpstream, [FetchPinRequest]),
             QueryRule(ExtractedUpstream, [ExtractUpstreamRequest]),
             QueryRule(PatchedTree, [ApplyPatchSeriesRequest]),
             QueryRule(DigestContents, [Digest]),
@@ -104,3 +106,9 @@ def contents(rule_runner: RuleRunner, digest: Digest) -> dict[str, bytes]:
     return {fc.path: fc.content for fc in rule_runner.request(DigestContents, [digest])}
 
 
+
+
+def fetch(rule_runner: RuleRunner, name: str) -> FetchedUpstream:
+    """Fetch the pin named `name`: read it from the pins file, then run the fetch step on it."""
+    pin = rule_runner.request(UpstreamPin, [UpstreamPinRequest(name)])
+    return rule_runner.request(FetchedUpstream, [FetchPinRequest(pin)])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pants.core.util_rules.archive import ExtractedArchive, MaybeExtractArchiveRequest
 from pants.engine.fs import Digest, RemovePrefix, Snapshot
 from pants.engine.internals.selectors import Get
@@ -11,7 +9,7 @@ from pants.engine.rules import collect_rules, rule
 from pants.util.logging import LogLevel
 
 from warpgrid_pants.upstream.fetch import FetchedUpstream, FetchPinRequest
-from warpgrid_pants.upstream.pins import UpstreamPin, UpstreamPinRequest
+from warpgrid_pants.upstream.pins import PinnedDigest, PinRequest, UpstreamPin, UpstreamPinRequest
 
 # Archive suffixes Pants' extractor understands; wheels are zips.
 _SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.lz4", ".tar", ".zip")
@@ -21,20 +19,16 @@ class UpstreamExtractError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class ExtractUpstreamRequest:
-    name: str
+class ExtractUpstreamRequest(UpstreamPinRequest):
+    """Extract the pin named `name`."""
 
 
-@dataclass(frozen=True)
-class ExtractPinRequest:
-    pin: UpstreamPin
+class ExtractPinRequest(PinRequest):
+    """Extract an explicit pin."""
 
 
-@dataclass(frozen=True)
-class ExtractedUpstream:
-    pin: UpstreamPin
-    digest: Digest  # the upstream tree, strip_prefix removed
+class ExtractedUpstream(PinnedDigest):
+    """`digest` holds the upstream tree, `strip_prefix` removed."""
 
 
 def archive_suffix(filename: str) -> str | None:

@@ -10,7 +10,6 @@ script's per-source report (expected/actual hashes, each source's reason).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from pants.base.build_root import BuildRoot
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
@@ -20,7 +19,7 @@ from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import collect_rules, rule
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.upstream.pins import UpstreamPin, UpstreamPinRequest
+from warpgrid_pants.upstream.pins import PinnedDigest, PinRequest, UpstreamPin
 from warpgrid_pants.upstream.subsystem import UpstreamsSubsystem
 from warpgrid_pants.toolchains.system_tools import SystemTools, SystemToolsRequest, plugin_scripts
 
@@ -68,22 +67,12 @@ class UpstreamFetchError(Exception):
     """No source delivered the pinned bytes (or the fetch produced something else)."""
 
 
-@dataclass(frozen=True)
-class FetchUpstreamRequest:
-    name: str
+class FetchPinRequest(PinRequest):
+    """Fetch an explicit pin."""
 
 
-@dataclass(frozen=True)
-class FetchPinRequest:
-    """Fetch an explicit pin (e.g. one not, or not yet, in the pins file: the rebase goal)."""
-
-    pin: UpstreamPin
-
-
-@dataclass(frozen=True)
-class FetchedUpstream:
-    pin: UpstreamPin
-    digest: Digest  # exactly one file: pin.filename
+class FetchedUpstream(PinnedDigest):
+    """`digest` holds exactly one file: `pin.filename`."""
 
 
 def failure_message(pin: UpstreamPin, stderr: str, exit_code: int) -> str:
@@ -174,12 +163,6 @@ async def fetch_pin(
     verify_entries(pin, tuple(entries))
     digest = await Get(Digest, RemovePrefix(result.output_digest, _OUT_DIR))
     return FetchedUpstream(pin=pin, digest=digest)
-
-
-@rule(level=LogLevel.DEBUG)
-async def fetch_upstream(request: FetchUpstreamRequest) -> FetchedUpstream:
-    pin = await Get(UpstreamPin, UpstreamPinRequest(request.name))
-    return await Get(FetchedUpstream, FetchPinRequest(pin))
 
 
 def rules():

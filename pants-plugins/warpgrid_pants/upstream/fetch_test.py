@@ -5,16 +5,16 @@ import pytest
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import RuleRunner
 
-from warpgrid_pants.upstream.conftest import PINS, contents, make_tarball, pin_toml, sha256
+from warpgrid_pants.upstream.conftest import PINS, contents, fetch, make_tarball, pin_toml, sha256
 from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRequest
-from warpgrid_pants.upstream.fetch import FetchedUpstream, FetchUpstreamRequest, passthrough_env_names
+from warpgrid_pants.upstream.fetch import passthrough_env_names
 
 TARBALL = make_tarball({"README": "tiny upstream\n", "src/a.c": "int a;\n"}, "tiny-1.0")
 
 
 def _fail(rule_runner: RuleRunner, name: str = "tiny") -> str:
     with pytest.raises(ExecutionError) as e:
-        rule_runner.request(FetchedUpstream, [FetchUpstreamRequest(name)])
+        fetch(rule_runner, name)
     return str(e.value)
 
 
@@ -29,7 +29,7 @@ def test_offline_dir_hit_without_network(rule_runner: RuleRunner) -> None:
     rule_runner.set_options(
         ["--warpgrid-upstreams-offline-dir=mirror", "--warpgrid-upstreams-allow-network=false"]
     )
-    fetched = rule_runner.request(FetchedUpstream, [FetchUpstreamRequest("tiny")])
+    fetched = fetch(rule_runner, "tiny")
     assert contents(rule_runner, fetched.digest) == {"tiny-1.0.tar.gz": TARBALL}
 
     extracted = rule_runner.request(ExtractedUpstream, [ExtractUpstreamRequest("tiny")])
@@ -47,7 +47,7 @@ def test_offline_dir_by_sha256_name(rule_runner: RuleRunner) -> None:
         }
     )
     rule_runner.set_options(["--warpgrid-upstreams-offline-dir=mirror", "--warpgrid-upstreams-allow-network=false"])
-    fetched = rule_runner.request(FetchedUpstream, [FetchUpstreamRequest("tiny")])
+    fetched = fetch(rule_runner, "tiny")
     assert contents(rule_runner, fetched.digest) == {"tiny-1.0.tar.gz": TARBALL}
 
 
@@ -80,7 +80,7 @@ def test_first_matching_source_wins(rule_runner: RuleRunner) -> None:
         }
     )
     rule_runner.set_options(["--warpgrid-upstreams-allow-network=true"])
-    fetched = rule_runner.request(FetchedUpstream, [FetchUpstreamRequest("tiny")])
+    fetched = fetch(rule_runner, "tiny")
     assert contents(rule_runner, fetched.digest) == {"tiny-1.0.tar.gz": TARBALL}
 
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 # Pants 2.17 runs on CPython 3.9 (no tomllib); `toml` is one of Pants' own requirements.
 import toml  # pants: no-infer-dep
 
-from pants.engine.fs import DigestContents, PathGlobs
+from pants.engine.fs import Digest, DigestContents, PathGlobs
 from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 from pants.option.global_options import GlobMatchErrorBehavior
@@ -207,7 +207,25 @@ BUNDLED_PINS = "third_party/upstreams.toml"
 
 @dataclass(frozen=True)
 class UpstreamPinRequest:
+    """A pin by its name (a section of the pins file); `ExtractUpstreamRequest` is one."""
+
     name: str
+
+
+@dataclass(frozen=True)
+class PinRequest:
+    """An explicit pin (e.g. one not, or not yet, in the pins file: the rebase goal); each
+    upstream step (fetch, extract) has a subclass."""
+
+    pin: UpstreamPin
+
+
+@dataclass(frozen=True)
+class PinnedDigest:
+    """What an upstream step made of a pin: the fetched file, or the extracted tree."""
+
+    pin: UpstreamPin
+    digest: Digest
 
 
 @rule(desc="Reading upstream pins")

@@ -1,5 +1,9 @@
 """WarpGridEngine: one wasmtime Engine + Linker with the enabled shims, shared by all instances.
 
+`EngineCore` holds what it shares with the async host's engine (aio/engine.py): the Engine and
+compiled-component cache, the linker, the epoch ticker, instance contexts and Stores, and the
+release of per-instance shim state; each subclass adds its way of running guests.
+
 The linker is built once (WASI p2 + every enabled shim); each instantiation gets a fresh Store
 carrying an InstanceContext, a WasiConfig (mandatory: a WASI call on a store without one aborts
 the whole Python process), the memory limit and an epoch deadline driven by a ticker thread.
@@ -14,7 +18,7 @@ import math
 import threading
 import weakref
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Self
 
 from wasmtime import Config, Engine, Store, WasmtimeError
 from wasmtime.component import Linker
@@ -22,10 +26,10 @@ from wasmtime.component import Linker
 from warpgrid.cache import CompiledCache, default_cache_dir
 from warpgrid.config import WarpConfig
 from warpgrid.context import DeploymentStatus, InstanceContext
-from warpgrid.faults import InstantiationError, ShimNotEnabledError, classify
+from warpgrid.faults import InstantiationError
 from warpgrid.guest import GuestInstance
 from warpgrid.loaded import LoadedComponent
-from warpgrid.shims import SHIMS, build_shims, shim_for_import
+from warpgrid.shims import SHIMS, build_shims
 from warpgrid.shims.base import Preopen, Shim
 from warpgrid.wasi_setup import WasiPlan
 
@@ -65,37 +69,40 @@ class EpochTicker:
         self._thread.join(timeout=1)
 
 
-class WarpGridEngine:
+class EngineCore:
+    """What the threaded and the async host's engines share: one wasmtime Engine with the
+    compiled-component cache, the enabled shims linked once, the epoch ticker, the per-instance
+    context and Store set-up (WASI plan, memory limit), and the release of per-instance state.
+
+    Subclasses pass their wasmtime Config and its cache fingerprint, and may link a shim their
+    own way (`_define_shim`: the async host's database proxy).
+    """
+
     def __init__(
         self,
-        config: WarpConfig | None = None,
-        *,
-        cache_dir: str | Path | None = None,
-        use_cache: bool = True,
+        config: WarpConfig | None,
+        wasm_config: Config,
+        fingerprint: str,
+        cache_dir: str | Path | None,
+        use_cache: bool,
     ) -> None:
         self.config = config or WarpConfig()
         if fastbytes is not None:
-            fastbytes.install()
-        wasm_config = Config()
-        wasm_config.epoch_interruption = True
+            fastbytes.install()  # bulk list<u8> conversion + type caching
         self.engine = Engine(wasm_config)
         self.cache = CompiledCache(
             Path(cache_dir) if cache_dir else default_cache_dir() if use_cache else None,
-            engine_fingerprint="epoch_interruption=1;component_model=1",
+            engine_fingerprint=fingerprint,
         )
         self.deployment = DeploymentStatus()
         self.shims: list[Shim] = build_shims(self.config)
         self._enabled = frozenset(s.name for s in self.shims)
         self._state_factories = [(s.name, s.new_instance_state) for s in self.shims]
-        self.linker = self._build_linker()
-        self.ticker = EpochTicker(self.engine, self.config.limits.epoch_tick_ms)
-        self._live: "weakref.WeakSet[GuestInstance]" = weakref.WeakSet()
-        self._live_lock = threading.Lock()
-        self._sequential_lock = threading.Lock()
+        self._memory_limit = self.config.limits.memory_mb << 20
         self._wasi_plans: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], WasiPlan] = {}
         self._wasi_plans_lock = threading.Lock()
-        self._memory_limit = self.config.limits.memory_mb << 20
-        self._log_active_shims()
+        self.linker = self._build_linker()
+        self.ticker = EpochTicker(self.engine, self.config.limits.epoch_tick_ms)
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -105,17 +112,11 @@ class WarpGridEngine:
         with linker.root() as root:
             for shim in self.shims:
                 with root.add_instance(shim.interface) as instance:
-                    shim.define(instance)
+                    self._define_shim(shim, instance)
         return linker
 
-    def _log_active_shims(self) -> None:
-        active = {s.name for s in self.shims}
-        log.info("active shims: %s", ", ".join(sorted(active)) or "none")
-        for shim in self.shims:
-            log.info("  %s (%s): %s", shim.name, shim.interface, shim.describe())
-        for spec in SHIMS:
-            if spec.name not in active:
-                log.info("  %s: disabled (not linked)", spec.name)
+    def _define_shim(self, shim: Shim, instance: Any) -> None:
+        shim.define(instance)
 
     @property
     def enabled_shims(self) -> list[str]:
@@ -130,79 +131,38 @@ class WarpGridEngine:
     # -- components --------------------------------------------------------------------------
 
     def load_component(self, path: str | Path) -> LoadedComponent:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"component {path} does not exist")
-        try:
-            result = self.cache.load(self.engine, path)
-        except WasmtimeError as e:
-            raise InstantiationError(f"{path}: not a valid WebAssembly component: {e}") from None
-        ctype = result.component.type
-        return LoadedComponent(
-            component=result.component,
-            path=path,
-            sha256=result.sha256,
-            cache_hit=result.cache_hit,
-            imports=list(ctype.imports(self.engine)),
-            exports=list(ctype.exports(self.engine)),
-        )
+        return LoadedComponent.load(self.engine, self.cache, path)
 
-    def instantiate(
-        self,
-        loaded: LoadedComponent,
-        *,
-        argv: list[str] | None = None,
-        env: dict[str, str] | None = None,
-        stdout: Output | None = None,
-        stderr: Output | None = None,
-        inherit_stdin: bool = False,
-        timeout_ms: int | None = None,
-    ) -> GuestInstance:
-        """A fresh instance with its own Store. Raises ShimNotEnabledError / InstantiationError
-        for link problems and GuestFault when the guest's initialization traps."""
-        self.check_shims(loaded)
-        ctx = InstanceContext(
+    def check_shims(self, loaded: LoadedComponent) -> None:
+        loaded.check_shims(self._enabled, self.config.source)
+
+    # -- instances ---------------------------------------------------------------------------
+
+    def new_context(self, loaded: LoadedComponent, argv: list[str] | None = None,
+                    env: dict[str, str] | None = None) -> InstanceContext:
+        """The host-side context of a fresh instance: argv, env over warp.toml's, shim states."""
+        return InstanceContext(
             argv=argv if argv is not None else [loaded.path.name],
             env={**self.config.env, **env} if env else dict(self.config.env),
             deployment=self.deployment,
             states={name: new_state() for name, new_state in self._state_factories},
         )
+
+    def new_store(self, ctx: InstanceContext, stdout: Any, stderr: Any, inherit_stdin: bool = False) -> Store:
+        """A Store carrying `ctx`, its WasiConfig (mandatory: a WASI call on a store without one
+        aborts the whole Python process) and the memory limit."""
         store = Store(self.engine, data=ctx)
         store.set_wasi(self._wasi_plan(ctx).new_config(stdout, stderr, inherit_stdin))
         store.set_limits(memory_size=self._memory_limit)
-        deadline = self.config.limits.request_timeout_ms if timeout_ms is None else timeout_ms
-        store.set_epoch_deadline(self.ticker.ticks_for(deadline))
-        try:
-            instance = self.linker.instantiate(store, loaded.component)
-        except WasmtimeError as e:
-            first = str(e).splitlines()[0] if str(e) else ""
-            if first.startswith("component imports"):
-                raise InstantiationError(
-                    f"{loaded.path.name}: cannot link: {first} (this host provides WASI 0.2 and the "
-                    f"enabled warpgrid shims: {', '.join(self.enabled_shims) or 'none'})"
-                ) from None
-            raise classify(e) from e
-        guest = GuestInstance(
-            store, instance, loaded, ctx, self.ticker.ticks_for, deadline, self._sequential_lock, self._forget
-        )
-        with self._live_lock:
-            self._live.add(guest)
-        return guest
+        return store
 
-    def check_shims(self, loaded: LoadedComponent) -> None:
-        """Every shim the component imports must be enabled. Checked once per component and
-        engine: both sides are fixed after construction."""
-        enabled = self._enabled
-        if loaded._checked_against is enabled:
-            return
-        for name in loaded.imports:
-            shim = shim_for_import(name)
-            if shim and shim not in enabled:
-                raise ShimNotEnabledError(
-                    f"{loaded.path.name} imports {name}, but shim '{shim}' is disabled: "
-                    f"set `{shim} = true` under [shims] in {self.config.source}"
-                )
-        loaded._checked_against = enabled
+    def release_states(self, states: dict[str, Any]) -> None:
+        """Per-instance state may hold host resources (the database proxy's connections): an
+        instance that ends releases them now rather than at garbage collection."""
+        for shim in self.shims:
+            state = states.get(shim.name)
+            if state is not None:
+                shim.release_instance_state(state)
 
     def _wasi_plan(self, ctx: InstanceContext) -> WasiPlan:
         """The encoded argv/env/preopens for ``ctx``, built once per distinct (argv, env).
@@ -226,16 +186,83 @@ class WarpGridEngine:
     def _preopens(self, ctx: InstanceContext) -> list[Preopen]:
         return [p for shim in self.shims for p in shim.preopens(ctx)]
 
+    # -- shutdown ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.ticker.stop()
+        with self._wasi_plans_lock:
+            self._wasi_plans.clear()  # their preopens point into shim directories removed below
+        for shim in self.shims:
+            shim.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class WarpGridEngine(EngineCore):
+    """The threaded host's engine: instances made on demand, called from any thread."""
+
+    def __init__(
+        self,
+        config: WarpConfig | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        wasm_config = Config()
+        wasm_config.epoch_interruption = True
+        super().__init__(config, wasm_config, "epoch_interruption=1;component_model=1", cache_dir, use_cache)
+        self._live: "weakref.WeakSet[GuestInstance]" = weakref.WeakSet()
+        self._live_lock = threading.Lock()
+        self._sequential_lock = threading.Lock()
+        self._log_active_shims()
+
+    def _log_active_shims(self) -> None:
+        active = {s.name for s in self.shims}
+        log.info("active shims: %s", ", ".join(sorted(active)) or "none")
+        for shim in self.shims:
+            log.info("  %s (%s): %s", shim.name, shim.interface, shim.describe())
+        for spec in SHIMS:
+            if spec.name not in active:
+                log.info("  %s: disabled (not linked)", spec.name)
+
+    def instantiate(
+        self,
+        loaded: LoadedComponent,
+        *,
+        argv: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        stdout: Output | None = None,
+        stderr: Output | None = None,
+        inherit_stdin: bool = False,
+        timeout_ms: int | None = None,
+    ) -> GuestInstance:
+        """A fresh instance with its own Store. Raises ShimNotEnabledError / InstantiationError
+        for link problems and GuestFault when the guest's initialization traps."""
+        self.check_shims(loaded)
+        ctx = self.new_context(loaded, argv, env)
+        store = self.new_store(ctx, stdout, stderr, inherit_stdin)
+        deadline = self.config.limits.request_timeout_ms if timeout_ms is None else timeout_ms
+        store.set_epoch_deadline(self.ticker.ticks_for(deadline))
+        try:
+            instance = self.linker.instantiate(store, loaded.component)
+        except WasmtimeError as e:
+            failure = loaded.link_failure(e, self.enabled_shims)
+            raise failure from (None if isinstance(failure, InstantiationError) else e)
+        guest = GuestInstance(
+            store, instance, loaded, ctx, self.ticker.ticks_for, deadline, self._sequential_lock, self._forget
+        )
+        with self._live_lock:
+            self._live.add(guest)
+        return guest
+
     def _forget(self, guest: GuestInstance) -> None:
         with self._live_lock:
             self._live.discard(guest)
-        # Per-instance state may hold host resources (the database proxy's connections): an
-        # instance that ends releases them now rather than at garbage collection.
-        states = guest.context.states
-        for shim in self.shims:
-            state = states.get(shim.name)
-            if state is not None:
-                shim.release_instance_state(state)
+        self.release_states(guest.context.states)
 
     # -- host-side control -------------------------------------------------------------------
 
@@ -247,16 +274,3 @@ class WarpGridEngine:
         """Queues ``signal`` (terminate|hangup|interrupt) on every live instance; returns how
         many queued it (instances that did not register for it ignore it)."""
         return sum(guest.deliver_signal(signal) for guest in self.live_instances())
-
-    def close(self) -> None:
-        self.ticker.stop()
-        with self._wasi_plans_lock:
-            self._wasi_plans.clear()  # their preopens point into shim directories removed below
-        for shim in self.shims:
-            shim.close()
-
-    def __enter__(self) -> "WarpGridEngine":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -7,37 +7,13 @@
  * GET /notes, GET /notes/:id. Postgres endpoint from DATABASE_HOST,
  * DATABASE_PORT, DATABASE_NAME, DATABASE_USER (credentials stay on the host).
  */
-import { Hono } from 'hono';
 import { warpgrid } from '@warpgrid/sdk';
 import { serve } from '@warpgrid/sdk/http';
 import { Client } from '@warpgrid/sdk/pg';
+import { portableRoutes } from './routes';
 
-const app = new Hono();
-
-app.get('/', (c) =>
-  c.html('<!doctype html><html><head><title>WarpGrid</title></head><body><h1>Hello from WarpGrid</h1></body></html>'));
-
-app.get('/api/info', (c) =>
-  c.json({ service: 'ts-http-handler', runtime: 'componentize-js', greeting: process.env.GREETING ?? null }));
-
-app.get('/users/:id', (c) => {
-  const id = Number(c.req.param('id'));
-  if (!Number.isInteger(id) || id <= 0) return c.json({ error: 'id must be a positive integer' }, 400);
-  return c.json({ id, name: `user-${id}`, full: c.req.query('full') === '1' });
-});
-
-app.post('/echo', async (c) => {
-  const text = await c.req.text();
-  const type = c.req.header('content-type') ?? '';
-  if (type.includes('application/json')) {
-    try {
-      return c.json({ echo: JSON.parse(text) });
-    } catch {
-      return c.json({ error: 'body is not valid JSON' }, 400);
-    }
-  }
-  return c.text(text);
-});
+// GET /, /api/info, /users/:id, POST /echo: src/routes.ts (shared with benchmarks/side_by_side.py).
+const app = portableRoutes('componentize-js');
 
 app.get('/dns/:host', async (c) => {
   try {

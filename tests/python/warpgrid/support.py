@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
+from email.message import Message
 from pathlib import Path
+
+import pytest
 
 from warpgrid.engine import LoadedComponent, WarpGridEngine
 
@@ -33,3 +40,42 @@ def warpgrid_cmd(*args: str, env_extra: dict[str, str] | None = None, **kwargs: 
         text=True,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def serve_component(component: Path, config: Path, cache: Path,
+                    env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """`warpgrid serve COMPONENT --config CONFIG` until it prints its URL; (process, base URL).
+    The host prints `Serving URL` once the component is compiled and listening."""
+    proc = warpgrid_cmd(
+        "serve", str(component.resolve()), "--config", str(config), "--cache-dir", str(cache),
+        env_extra=env_extra,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"{line!r}\n{proc.communicate()[1]}")
+    return proc, match.group(1)
+
+
+def stop_served(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM a `serve_component` process (a graceful drain) and return its log (stderr)."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[1]
+
+
+def http_request(base_url: str, method: str, path: str, body: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    """Status, headers (case-insensitive: the host sends lower-case names) and body; an HTTP
+    error status is a result, not an exception."""
+    req = urllib.request.Request(base_url + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()

@@ -35,10 +35,7 @@
 # and LC_ALL=C, TZ=UTC, SOURCE_DATE_EPOCH pin the rest.
 set -eu
 
-die() {
-    echo "build_c_library.sh: error: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/patch_series.sh"
 
 : "${SRC:?set SRC to the library source tree}"
 : "${OUT:?set OUT to the directory that receives include/ and lib/}"
@@ -76,17 +73,7 @@ export HOME="$WORK/home" XDG_CACHE_HOME="$WORK/home/.cache"
 TREE=$WORK/tree
 cp -R "$SRC/." "$TREE/"
 
-if [ -n "${PATCHES:-}" ]; then
-    [ -d "$PATCHES" ] || die "PATCHES=$PATCHES is not a directory"
-    for p in "$PATCHES"/*.patch; do
-        [ -e "$p" ] || die "PATCHES=$PATCHES holds no *.patch files"
-        if ! log=$(cd "$TREE" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch -r - <"$p" 2>&1); then
-            echo "$log" >&2
-            where=$(echo "$log" | awk '/^patching file /{f=substr($0,15)} /FAILED/{print f ": " $0; exit}')
-            die "patch $(basename "$p") does not apply: ${where:-see the output above}"
-        fi
-    done
-fi
+apply_patch_series "$TREE"
 if [ -n "${OVERLAY:-}" ]; then
     [ -d "$OVERLAY" ] || die "OVERLAY=$OVERLAY is not a directory"
     cp -R "$OVERLAY/." "$TREE/"

@@ -23,10 +23,7 @@
 #     expected/ in step with clang 19 and with every symbol WarpGrid adds.
 set -eu
 
-die() {
-    echo "build_wasi_libc.sh: error: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/patch_series.sh"
 
 : "${SRC:?set SRC to the wasi-libc source tree}"
 : "${OUT:?set OUT to the directory that receives the sysroot}"
@@ -54,18 +51,7 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd -P)
 cp -R "$SRC/." "$WORK/"
 
-if [ -n "${PATCHES:-}" ]; then
-    [ -d "$PATCHES" ] || die "PATCHES=$PATCHES is not a directory"
-    for p in "$PATCHES"/*.patch; do
-        [ -e "$p" ] || die "PATCHES=$PATCHES holds no *.patch files"
-        if ! log=$(cd "$WORK" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch -r - <"$p" 2>&1); then
-            echo "$log" >&2
-            # The first failed hunk and the file it belongs to (patch prints the file first).
-            where=$(echo "$log" | awk '/^patching file /{f=substr($0,15)} /FAILED/{print f ": " $0; exit}')
-            die "patch $(basename "$p") does not apply: ${where:-see the output above}; rebase the series (docs/FORK-MAINTENANCE.md)"
-        fi
-    done
-fi
+apply_patch_series "$WORK"
 
 echo "build_wasi_libc.sh: $("$CC" --version | head -n 1); THREAD_MODEL=$THREAD_MODEL JOBS=$JOBS"
 # EXTRA_CFLAGS replaces upstream's default (-O2 -DNDEBUG), so those two are repeated here; the

@@ -18,35 +18,27 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static int failures;
-
-static void check(int ok, const char *name, const char *detail) {
-    printf("%s %s%s%s\n", ok ? "ok" : "FAIL", name, ok ? "" : ": ", ok ? "" : detail);
-    failures += !ok;
-}
+#include "selfcheck.h"
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s NAME\n", argv[0]);
-        return 2;
-    }
+    need_args(argc, argv, 1, "NAME");
     char detail[160];
     struct addrinfo *res;
     int rc = getaddrinfo(argv[1], "80", NULL, &res);
     snprintf(detail, sizeof detail, "rc=%d (%s)", rc, gai_strerror(rc));
-    check(rc == EAI_NONAME, "getaddrinfo(registry name) is EAI_NONAME without the dns shim", detail);
+    check(rc == EAI_NONAME, "getaddrinfo(registry name) is EAI_NONAME without the dns shim", "%s", detail);
     if (rc == 0)
         freeaddrinfo(res);
     rc = getaddrinfo("10.0.0.5", "80", NULL, &res);
     snprintf(detail, sizeof detail, "rc=%d (%s)", rc, gai_strerror(rc));
-    check(rc == 0, "getaddrinfo(numeric) still works", detail);
+    check(rc == 0, "getaddrinfo(numeric) still works", "%s", detail);
     if (rc == 0)
         freeaddrinfo(res);
 
 #ifdef __WARPGRID_LIBC
     int s = socket(AF_INET, SOCK_STREAM, 0);
     snprintf(detail, sizeof detail, "s=%d errno=%s", s, strerror(errno));
-    check(s < 0 && errno == EACCES, "socket() is EACCES without the database proxy", detail);
+    check(s < 0 && errno == EACCES, "socket() is EACCES without the database proxy", "%s", detail);
 #endif
 
     FILE *f = fopen("/etc/resolv.conf", "r");
@@ -54,6 +46,5 @@ int main(int argc, char **argv) {
            f ? "succeeded (host preopen)" : strerror(errno));
     if (f)
         fclose(f);
-    printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
-    return failures != 0;
+    return summary();
 }

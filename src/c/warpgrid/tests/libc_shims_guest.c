@@ -27,21 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    if (ok) {
-        printf("ok %s\n", name);
-        return;
-    }
-    failures++;
-    printf("FAIL %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
+#include "selfcheck.h"
 
 static void test_dns(const char *name, const char *want) {
     struct addrinfo hints = {0}, *res = NULL;
@@ -189,14 +175,10 @@ static void test_socket(const char *host, const char *port) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s NAME ADDR [DBHOST DBPORT]\n", argv[0]);
-        return 2;
-    }
+    need_args(argc, argv, 2, "NAME ADDR [DBHOST DBPORT]");
     test_dns(argv[1], argv[2]);
     test_files();
     test_time();
     test_socket(argc > 4 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL);
-    printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
-    return failures != 0;
+    return summary();
 }

@@ -28,21 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    if (ok) {
-        printf("ok %s\n", name);
-        return;
-    }
-    failures++;
-    printf("FAIL %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
+#include "selfcheck.h"
 
 /* A PostgreSQL StartupMessage (protocol 3.0) for database "app", and a simple Query. */
 static const char STARTUP[] = "\0\0\0\x1f" "\0\x03\0\0" "user\0app\0" "database\0app\0" "\0";
@@ -171,12 +157,8 @@ static void test_unix_and_users(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s DBHOST DBPORT\n", argv[0]);
-        return 2;
-    }
+    need_args(argc, argv, 2, "DBHOST DBPORT");
     test_nonblocking(argv[1], argv[2]);
     test_unix_and_users();
-    printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
-    return failures != 0;
+    return summary();
 }

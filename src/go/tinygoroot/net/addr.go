@@ -48,12 +48,9 @@ type UDPAddr struct {
 }
 
 func (a *UDPAddr) Network() string { return "udp" }
-func (a *UDPAddr) String() string {
-	if a == nil {
-		return "<nil>"
-	}
-	return JoinHostPort(ipString(a.IP, a.Zone), strconv.Itoa(a.Port))
-}
+
+// String has TCPAddr's form: the two structs have the same fields.
+func (a *UDPAddr) String() string { return (*TCPAddr)(a).String() }
 
 // IPAddr is the address of an IP end point.
 type IPAddr struct {

@@ -6,27 +6,29 @@ import (
 	"warpgrid/shim"
 )
 
+// endpoint holds the methods every connection has, stream- or packet-oriented: the method
+// sets of Conn and PacketConn are the standard library's.
+type endpoint interface {
+	Close() error
+	LocalAddr() Addr
+	SetDeadline(t time.Time) error
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+}
+
 // Conn is a generic stream-oriented network connection.
 type Conn interface {
 	Read(b []byte) (n int, err error)
 	Write(b []byte) (n int, err error)
-	Close() error
-	LocalAddr() Addr
 	RemoteAddr() Addr
-	SetDeadline(t time.Time) error
-	SetReadDeadline(t time.Time) error
-	SetWriteDeadline(t time.Time) error
+	endpoint
 }
 
 // PacketConn is a generic packet-oriented network connection.
 type PacketConn interface {
 	ReadFrom(p []byte) (n int, addr Addr, err error)
 	WriteTo(p []byte, addr Addr) (n int, err error)
-	Close() error
-	LocalAddr() Addr
-	SetDeadline(t time.Time) error
-	SetReadDeadline(t time.Time) error
-	SetWriteDeadline(t time.Time) error
+	endpoint
 }
 
 // Listener is a generic network listener for stream-oriented protocols.

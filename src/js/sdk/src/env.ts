@@ -18,7 +18,8 @@ export function environment(): Record<string, string> {
   return cache;
 }
 
-function lazyEnv(): Record<string, string | undefined> {
+/** A live view of `environment()`: reads and writes go to it (process.env, Bun.env). */
+export function lazyEnv(): Record<string, string | undefined> {
   return new Proxy({} as Record<string, string | undefined>, {
     get: (_t, key) => (typeof key === 'string' ? environment()[key] : undefined),
     set: (_t, key, value) => {

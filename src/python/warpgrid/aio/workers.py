@@ -15,6 +15,7 @@ import sys
 from typing import Sequence, TextIO
 
 from warpgrid.config import parse_listen
+from warpgrid.hostsignals import handling
 
 
 def reserve_port(listen: str) -> tuple[str, socket.socket]:
@@ -43,8 +44,7 @@ def run_workers(count: int, worker_argv: Sequence[str], listen: str, out: TextIO
             if p.poll() is None:
                 p.send_signal(signum)
 
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    with handling((signal.SIGTERM, signal.SIGINT), forward):
         for p in procs:
             assert p.stdout is not None
             line = p.stdout.readline()
@@ -54,6 +54,3 @@ def run_workers(count: int, worker_argv: Sequence[str], listen: str, out: TextIO
         host, port = parse_listen(listen)
         print(f"Serving http://{host}:{port} (async host, {count} workers)", file=out, flush=True)
         return max(p.wait() for p in procs)
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)

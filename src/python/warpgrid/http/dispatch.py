@@ -24,6 +24,31 @@ REASONS = {500: "guest failed", 502: "guest cannot be instantiated", 504: "guest
 KIND_REASONS = {"too-large": "body too large to cross the host/guest boundary"}
 
 
+def as_fault(exc: Exception, request: HttpRequest) -> tuple[GuestFault, int]:
+    """The fault and HTTP status for whatever a guest call raised (both hosts answer alike)."""
+    if isinstance(exc, GuestFault):
+        return exc, exc.http_status
+    if isinstance(exc, (InstantiationError, ShimNotEnabledError)):
+        return GuestFault("instantiate", str(exc)), 502
+    # A host bug must cost one request, not the server.
+    log.exception("unexpected error handling %s %s", request.method, request.uri, exc_info=exc)
+    return classify(exc), 500
+
+
+def fault_response(request: HttpRequest, fault: GuestFault, status: int) -> HttpResponse:
+    """A JSON 5xx naming the fault's kind and error id (also logged, for the operator)."""
+    log.error(
+        "error_id=%s %s %s -> %d (%s): %s",
+        fault.error_id, request.method, request.uri, status, fault.kind, fault.detail,
+    )
+    body = {"error": KIND_REASONS.get(fault.kind) or REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
+    return HttpResponse(
+        status,
+        [("content-type", "application/json"), ("x-warpgrid-error-id", fault.error_id)],
+        (json.dumps(body) + "\n").encode(),
+    )
+
+
 @dataclass
 class DispatchStats:
     served: int = 0
@@ -54,29 +79,12 @@ class RequestDispatcher:
             with self.ready.take() as guest:
                 shorter = timeout_ms is not None and timeout_ms < guest.default_timeout_ms
                 response = guest.call_handler(request, timeout_ms if shorter else None)
-        except GuestFault as fault:
-            return self._fault_response(request, fault, fault.http_status)
-        except (InstantiationError, ShimNotEnabledError) as e:
-            return self._fault_response(request, GuestFault("instantiate", str(e)), 502)
-        except Exception as e:  # a host bug must cost one request, not the server
-            log.exception("unexpected error handling %s %s", request.method, request.uri)
-            return self._fault_response(request, classify(e), 500)
+        except Exception as e:
+            self.stats.count(fault=True)
+            return fault_response(request, *as_fault(e, request))
         self.stats.count(fault=False)
         return response
 
     def close(self) -> None:
         """Drops the instances made ahead that no request took."""
         self.ready.close()
-
-    def _fault_response(self, request: HttpRequest, fault: GuestFault, status: int) -> HttpResponse:
-        self.stats.count(fault=True)
-        log.error(
-            "error_id=%s %s %s -> %d (%s): %s",
-            fault.error_id, request.method, request.uri, status, fault.kind, fault.detail,
-        )
-        body = {"error": KIND_REASONS.get(fault.kind) or REASONS.get(status, "guest failed"), "kind": fault.kind, "error_id": fault.error_id}
-        return HttpResponse(
-            status,
-            [("content-type", "application/json"), ("x-warpgrid-error-id", fault.error_id)],
-            (json.dumps(body) + "\n").encode(),
-        )

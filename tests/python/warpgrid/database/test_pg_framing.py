@@ -10,6 +10,7 @@ import pytest
 
 from warpgrid.shims.database.errors import ProtocolError
 from warpgrid.shims.database.postgres import PgSession, PgState, message, startup_reply
+from warpgrid.shims.database.states import ClientState, ServerState
 from warpgrid.shims.database.upstream import Upstream
 
 
@@ -22,9 +23,10 @@ class RecordingSocket:
 
 
 def _session() -> PgSession:
-    up = Upstream(sock=RecordingSocket(), endpoint="t", created_at=0, last_used=0, state=PgState())
+    up = Upstream(sock=RecordingSocket(), endpoint="t", created_at=0, last_used=0, replay=PgState(),
+                  state=ServerState.LENT)
     session = PgSession(up, None)
-    session.started = True
+    session.to(ClientState.OPEN)  # as after an answered startup packet
     return session
 
 
@@ -42,18 +44,19 @@ def test_every_split_gives_the_same_tracking(size):
     for j in range(0, len(REQUEST), size):
         s.from_guest(REQUEST[j:j + size])
     assert bytes(s.up.sock.sent) == REQUEST  # forwarded unchanged
-    assert (s.pending, s.unsynced) == (2, False)
+    assert (s.server.pending, s.up.state) == (2, ServerState.BUSY)
     for j in range(0, len(RESPONSE), size):
         s.track_upstream(RESPONSE[j:j + size])
-    assert (s.pending, s.up.state.status) == (0, ord("T"))
-    assert not s._remaining and not s._hdr
+    assert (s.server.pending, s.up.replay.status) == (0, ord("T"))
+    assert s.up.state is ServerState.IN_TRANSACTION
+    assert s.server.settled()
 
 
 def test_terminate_is_not_forwarded():
     s = _session()
     s.from_guest(message(b"Q", b"SELECT 1\0") + message(b"X"))
     assert bytes(s.up.sock.sent) == message(b"Q", b"SELECT 1\0")
-    assert s.ended
+    assert s.state is ClientState.ENDED
 
 
 @pytest.mark.parametrize("bad", [b"\x00\0\0\0\x04", b"Q\0\0\0\x02", b"p\0\0\0\x08pass"],

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import pytest
 import redis
 
-from support import warpgrid_cmd
+from support import http_request, serve_component, stop_served
 
 from warpgrid_testing import localservers
 
@@ -90,25 +88,9 @@ password_env = "WG_RUST_REDIS_PW"
 
 
 def _serve(component: Path, config: Path, cache: Path) -> tuple[subprocess.Popen, str]:
-    proc = warpgrid_cmd(
-        "serve", str(component.resolve()), "--config", str(config), "--cache-dir", str(cache),
-        env_extra={"WG_RUST_PG_PW": PG_PASSWORD, "WG_RUST_REDIS_PW": REDIS_PASSWORD},
+    return serve_component(
+        component, config, cache, {"WG_RUST_PG_PW": PG_PASSWORD, "WG_RUST_REDIS_PW": REDIS_PASSWORD}
     )
-    line = proc.stdout.readline().strip()  # printed once the component is compiled and served
-    match = re.fullmatch(r"Serving (http://127\.0\.0\.1:\d+)", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"{line!r}\n{proc.communicate()[1]}")
-    return proc, match.group(1)
-
-
-def _stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.communicate(timeout=60)[1]
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.communicate()[1]
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +100,9 @@ def config(pg_server, redis_server, tmp_path_factory: pytest.TempPathFactory) ->
     return path
 
 
-def _request(base_url: str, method: str, path: str, body: object = None) -> tuple[int, dict, bytes]:
+def _request(base_url: str, method: str, path: str, body: object = None) -> tuple[int, Message, bytes]:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base_url + path, data=data, method=method,
-                                 headers={"content-type": "application/json"} if data else {})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+    return http_request(base_url, method, path, data, {"content-type": "application/json"} if data else None)
 
 
 def test_t1_axum_routes_over_postgres(config: Path, tmp_path: Path) -> None:
@@ -150,7 +126,7 @@ def test_t1_axum_routes_over_postgres(config: Path, tmp_path: Path) -> None:
         status, _, body = _request(url, "GET", "/users/999999")
         assert status == 404 and "no user" in json.loads(body)["error"]
     finally:
-        log = _stop(proc)
+        log = stop_served(proc)
     # One pooled upstream connection served every request (the guest closed each handle).
     assert re.search(r"postgres://shop@db\.production\.warp\.local:\d+/app in_use=0 .* created=1 ", log), log
 
@@ -186,6 +162,6 @@ def test_t2_cache_aside_over_redis_and_postgres(config: Path, redis_server, tmp_
         assert _request(url, "GET", "/products/999999")[0] == 404
     finally:
         direct.close()
-        log = _stop(proc)
+        log = stop_served(proc)
     for pool in (r"postgres://shop@db\.production\.warp\.local:\d+/app", r"redis://@cache\.production\.warp\.local:\d+/"):
         assert re.search(pool + r" in_use=0 .* errors=0 ", log), log

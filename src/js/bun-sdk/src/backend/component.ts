@@ -8,39 +8,28 @@ import { lookup as shimLookup } from '@warpgrid/sdk/dns';
 import { readFileSync, isVirtual } from '@warpgrid/sdk/fs';
 import type { Backend, Pool, PoolConfig, QueryResult, ResolvedAddress } from '../types.ts';
 
-class ComponentPool implements Pool {
-  private readonly pool: ProxyPool;
-
-  constructor(config: PoolConfig) {
-    this.pool = new ProxyPool({
-      host: config.host,
-      port: config.port ?? 5432,
-      database: config.database,
-      user: config.user,
-      poolSize: config.poolSize,
-    });
-  }
-
-  async query<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    const r = await this.pool.query<R>(text, params);
-    return { command: r.command, rowCount: r.rowCount ?? r.rows.length, rows: r.rows };
-  }
-
-  async end(): Promise<void> {
-    await this.pool.end();
-  }
+/** A pool of @warpgrid/sdk's pg client, in the SDK's Pool shape. */
+function componentPool(config: PoolConfig): Pool {
+  const pool = new ProxyPool({
+    host: config.host,
+    port: config.port ?? 5432,
+    database: config.database,
+    user: config.user,
+    poolSize: config.poolSize,
+  });
+  return {
+    async query<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<QueryResult<R>> {
+      const r = await pool.query<R>(text, params);
+      return { command: r.command, rowCount: r.rowCount ?? r.rows.length, rows: r.rows };
+    },
+    end: () => pool.end(),
+  };
 }
 
 export const backend: Backend = {
   mode: 'component',
-  createPool: (config) => new ComponentPool(config),
-  async lookup(hostname: string): Promise<ResolvedAddress[]> {
-    return shimLookup(hostname);
-  },
-  async readFile(path: string): Promise<Uint8Array> {
-    return readFileSync(path);
-  },
-  async exists(path: string): Promise<boolean> {
-    return isVirtual(path);
-  },
+  createPool: componentPool,
+  lookup: async (hostname: string): Promise<ResolvedAddress[]> => shimLookup(hostname),
+  readFile: async (path: string): Promise<Uint8Array> => readFileSync(path),
+  exists: async (path: string): Promise<boolean> => isVirtual(path),
 };

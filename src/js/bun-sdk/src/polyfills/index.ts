@@ -13,7 +13,7 @@
  * Other Bun APIs are not provided (reading them gives undefined, so feature detection works).
  */
 import { readVirtual } from 'warpgrid:shim/filesystem@0.1.0';
-import { environment, installProcessEnv } from '@warpgrid/sdk/env';
+import { installProcessEnv, lazyEnv } from '@warpgrid/sdk/env';
 import { WarpGridBunFile, erofs } from './file.ts';
 import { Server, serve as registerServe, type ServeOptions } from './serve.ts';
 
@@ -27,23 +27,7 @@ installProcessEnv();
  * Bun.env: a view of the WASI environment, read on first access (at request time), shared
  * with the `process.env` that @warpgrid/sdk installs (both read and write `environment()`).
  */
-export const env = new Proxy({} as Record<string, string | undefined>, {
-  get: (_t, key) => (typeof key === 'string' ? environment()[key] : undefined),
-  set: (_t, key, value) => {
-    if (typeof key === 'string') environment()[key] = String(value);
-    return true;
-  },
-  deleteProperty: (_t, key) => {
-    if (typeof key === 'string') delete environment()[key];
-    return true;
-  },
-  has: (_t, key) => typeof key === 'string' && key in environment(),
-  ownKeys: () => Object.keys(environment()),
-  getOwnPropertyDescriptor: (_t, key) =>
-    typeof key === 'string' && key in environment()
-      ? { value: environment()[key], writable: true, enumerable: true, configurable: true }
-      : undefined,
-});
+export const env = lazyEnv();
 
 /** The Bun version that bundled this component (Bun.version under Bun). */
 export const version: string = typeof __WARPGRID_BUN_VERSION__ === 'string' ? __WARPGRID_BUN_VERSION__ : '0.0.0';

@@ -6,6 +6,10 @@ a fresh scramble, `mysql_native_password`) and its login is accepted without che
 the host logs in with mysql_native_password or caching_sha2_password (fast path; full
 auth only over TLS). Responses are tracked packet by packet so a connection with a reply
 still on the wire is discarded instead of reset with COM_RESET_CONNECTION.
+
+The client side is `MysqlSession` (the host's greeting, the guest's login, its commands
+framed and forwarded, COM_QUIT kept from the server); the server side is `MysqlServer`
+(the host's login, the responses followed packet by packet, the reset before reuse).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from collections import deque
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
-from .session import Session
+from .session import ServerSide, Session, WireProtocol
+from .states import CL_ENDED, CL_OPEN, CL_STARTUP
 from .upstream import Upstream, recv_exact, wrap_tls
 
 # Capability flags (client/server).
@@ -144,10 +149,38 @@ def parse_greeting(payload: bytes) -> tuple[bytes, int, int, bytes, bytes]:
     return version, thread_id, caps, salt, plugin
 
 
-class MysqlProtocol:
-    name = "mysql"
+def command(up: Upstream, payload: bytes) -> bool:
+    """A one-packet command run by the host (ping, reset, SET NAMES): True on OK."""
+    try:
+        up.sock.sendall(packet(0, payload))
+        _, reply = read_packet(up.sock)
+        return reply[:1] == b"\x00"
+    except (OSError, ConnectionRefused, Timeout):
+        up.fail()
+        return False
 
-    def handshake(self, sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, MysqlState]:
+
+# -- server side ------------------------------------------------------------------------------
+
+
+class MysqlServer(ServerSide):
+    """The server side of one lent connection: responses followed packet by packet.
+
+    `expect` holds the response shapes still on the wire, oldest first: the connection is
+    BUSY while it is not empty, READY when it empties (states.py).
+    """
+
+    def __init__(self, up: Upstream) -> None:
+        super().__init__(up)
+        self.expect: deque[str] = deque()
+        self.phase = ""  # position inside the response being read
+        self.count = 0
+        self.ubuf = bytearray()
+        self.skip = 0
+        self.continued_up = False  # the last packet was 16 MiB: the next one continues it
+
+    @staticmethod
+    def login(sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, MysqlState]:
         seq, payload = read_packet(sock)
         if payload[:1] == b"\xff":
             raise ConnectionRefused(f"{ep.host}:{ep.port} refused: {payload[9:].decode(errors='replace')}")
@@ -166,7 +199,7 @@ class MysqlProtocol:
             sock.sendall(packet(seq, prefix))
             seq += 1
             sock = wrap_tls(sock, ep)
-        auth = self._auth_data(plugin, pw, salt, ep)
+        auth = MysqlServer._auth_data(plugin, pw, salt, ep)
         body = prefix + (ep.user or "").encode() + b"\0" + bytes([len(auth)]) + auth
         if caps & CONNECT_WITH_DB:
             body += ep.database.encode() + b"\0"
@@ -183,7 +216,7 @@ class MysqlProtocol:
             if reply[:1] == b"\xfe":  # auth switch
                 plugin, pos = cstring(reply, 1)
                 salt = reply[pos:].rstrip(b"\0")
-                sock.sendall(packet(seq + 1, self._auth_data(plugin, pw, salt, ep)))
+                sock.sendall(packet(seq + 1, MysqlServer._auth_data(plugin, pw, salt, ep)))
             elif reply[:2] == b"\x01\x03":  # caching_sha2 fast auth succeeded; OK follows
                 continue
             elif reply[:2] == b"\x01\x04":  # caching_sha2 full auth
@@ -197,6 +230,10 @@ class MysqlProtocol:
                 raise ConnectionRefused(f"{ep.host}:{ep.port}: unexpected auth packet {reply[:1]!r}")
 
     @staticmethod
+    def ping(up: Upstream) -> bool:
+        return command(up, bytes([COM_PING]))
+
+    @staticmethod
     def _auth_data(plugin: bytes, pw: bytes, salt: bytes, ep: EndpointConfig) -> bytes:
         if plugin == b"mysql_native_password":
             return scramble_native(pw, salt[:20])
@@ -207,147 +244,18 @@ class MysqlProtocol:
         raise ConnectionRefused(f"{ep.host}:{ep.port} wants auth plugin {plugin.decode()!r}, "
                                 "which the proxy does not speak (use mysql_native_password)")
 
-    def ping(self, up: Upstream) -> bool:
-        return command(up, bytes([COM_PING]))
+    # -- guest commands going out -----------------------------------------------------------------
 
-    def session(self, up: Upstream, ep: EndpointConfig) -> "MysqlSession":
-        return MysqlSession(up, ep)
-
-
-def command(up: Upstream, payload: bytes) -> bool:
-    """A one-packet command run by the host (ping, reset, SET NAMES): True on OK."""
-    try:
-        up.sock.sendall(packet(0, payload))
-        _, reply = read_packet(up.sock)
-        return reply[:1] == b"\x00"
-    except (OSError, ConnectionRefused, Timeout):
-        up.broken = True
-        return False
+    def sent(self, shape: str | None) -> None:
+        """The client side forwards a command whose response has this shape (None: no response)."""
+        if shape is not None:
+            self.expect.append(shape)
+            self.owed()
 
 
-class MysqlSession(Session):
-    def __init__(self, up: Upstream, ep: EndpointConfig) -> None:
-        super().__init__(up)
-        self.ep = ep
-        st: MysqlState = up.state
-        self.scramble = os.urandom(20).replace(b"\0", b"\x01")
-        self.out += self._greeting(st)
-        self.authed = False
-        self.touched = False
-        self.untrackable = False
-        self.gbuf = bytearray()
-        self.expect: deque[str] = deque()  # response shapes still on the wire, oldest first
-        self.phase = ""  # position inside the response being read
-        self.count = 0
-        self.ubuf = bytearray()
-        self.skip = 0
-        self.continued = False  # the last guest packet was 16 MiB: the next one continues it
-        self.continued_up = False  # same for database -> guest
+    # -- responses coming back --------------------------------------------------------------------
 
-    def _greeting(self, st: MysqlState) -> bytes:
-        caps = st.caps | CONNECT_WITH_DB
-        body = (b"\x0a" + st.version + b"\0" + struct.pack("<I", st.thread_id) + self.scramble[:8] + b"\0"
-                + struct.pack("<HBHH", caps & 0xFFFF, st.charset, AUTOCOMMIT, caps >> 16)
-                + bytes([21]) + bytes(10) + self.scramble[8:] + b"\0" + b"mysql_native_password\0")
-        return packet(0, body)
-
-    # -- guest -> database --------------------------------------------------------------------
-
-    def from_guest(self, data: bytes) -> None:
-        if self.ended:
-            raise ProtocolError("data after COM_QUIT")
-        self.gbuf += data
-        buf = self.gbuf
-        start = pos = 0  # buf[start:pos] is ready to forward
-        while len(buf) - pos >= 4:
-            length = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16
-            seq = buf[pos + 3]
-            if len(buf) - pos - 4 < length:
-                break
-            if not self.authed:
-                payload = bytes(buf[pos + 4:pos + 4 + length])
-                del buf[:pos + 4 + length]
-                self._login(seq, payload)
-                start = pos = 0
-                if self.ended:
-                    return
-                continue
-            if seq == 0 and not self.continued:
-                if not length:
-                    raise ProtocolError("empty command packet")
-                cmd = buf[pos + 4]
-                if cmd == COM_QUIT:
-                    self.ended = True
-                    if start < pos:
-                        self._forward(buf[start:pos])
-                    buf.clear()
-                    return
-                if cmd not in RESPONSE:
-                    if self.expect or start < pos:
-                        raise ProtocolError(f"command {cmd:#x} is not proxied")
-                    self.out += err_packet(1, 1235, "42000", f"command {cmd:#x} is not supported by the WarpGrid proxy")
-                    pos += 4 + length
-                    start = pos
-                    continue
-                if cmd == COM_SET_OPTION:
-                    self.untrackable = True  # multi-statement mode may outlive a reset
-                shape = RESPONSE[cmd]
-                if shape is not None:
-                    self.expect.append(shape)
-            self.continued = length == MAX_PACKET
-            pos += 4 + length
-        if start < pos:
-            self._forward(buf[start:pos])
-        del buf[:pos]
-        if len(buf) > (1 << 24) + 4:
-            raise ProtocolError("oversized packet")
-
-    def _forward(self, chunk: bytes | bytearray) -> None:
-        self.touched = True
-        self.send_upstream(chunk)
-
-    def _login(self, seq: int, payload: bytes) -> None:
-        """The guest's HandshakeResponse41: accepted without a password check (see module doc)."""
-        st: MysqlState = self.up.state
-        try:
-            caps, _, charset = struct.unpack_from("<IIB", payload)
-            if caps & SSL and len(payload) <= 32:
-                raise ProtocolError("the guest asked for TLS; the proxy speaks plaintext to guests")
-            if not caps & PROTOCOL_41:
-                raise ProtocolError("the guest does not speak protocol 4.1")
-            # Flags the greeting did not offer are ignored, as a server does: clients (the
-            # mariadb CLI for one) send some anyway and then follow the intersection.
-            pos = 32
-            _user, pos = cstring(payload, pos)
-            if caps & PLUGIN_AUTH_LENENC:
-                n, pos = lenenc(payload, pos)
-            elif caps & SECURE_CONNECTION:
-                n, pos = payload[pos], pos + 1
-            else:
-                n = payload.index(b"\0", pos) - pos + 1
-            pos += n
-            db = b""
-            if caps & CONNECT_WITH_DB and pos < len(payload):
-                db, pos = cstring(payload, pos)
-        except (struct.error, ValueError, IndexError) as exc:
-            raise ProtocolError(f"malformed handshake response: {exc}") from exc
-        if db and db.decode(errors="replace") != self.ep.database:
-            self.out += err_packet(seq + 1, 1044, "42000", f"database {db.decode(errors='replace')!r} is not "
-                                   f"reachable through this connection (the endpoint is {self.ep.database!r})")
-            self.ended = True
-            return
-        if charset != st.charset:
-            names = COLLATIONS.get(charset)
-            if names:
-                self.touched = True
-                if not command(self.up, bytes([COM_QUERY]) + f"SET NAMES {names[0]} COLLATE {names[1]}".encode()):
-                    raise ProtocolError(f"cannot switch to the guest's collation {names[1]}")
-        self.out += ok_packet(seq + 1)
-        self.authed = True
-
-    # -- database -> guest ------------------------------------------------------------------
-
-    def track_upstream(self, data: bytes) -> None:
+    def track(self, data: bytes) -> None:
         if self.skip:
             take = min(self.skip, len(data))
             self.skip -= take
@@ -371,7 +279,7 @@ class MysqlSession(Session):
 
     def _response_packet(self, length: int, head: bytes) -> None:
         if not self.expect:
-            self.up.broken = True  # unsolicited (e.g. server shutdown notice)
+            self.up.fail()  # unsolicited (e.g. server shutdown notice)
             return
         shape, phase = self.expect[0], self.phase
         first = head[:1]
@@ -401,7 +309,7 @@ class MysqlSession(Session):
                 elif first == b"\xff":
                     done = True
                 elif first == b"\xfb":
-                    self.up.broken = True  # LOCAL INFILE was not negotiated
+                    self.up.fail()  # LOCAL INFILE was not negotiated
                     done = True
                 else:
                     self.count, _ = lenenc(head, 0)
@@ -425,6 +333,8 @@ class MysqlSession(Session):
         if done:
             self.expect.popleft()
             self.phase = ""
+            if not self.expect:
+                self.answered()
 
     @staticmethod
     def _ok_status(head: bytes) -> int:
@@ -435,11 +345,132 @@ class MysqlSession(Session):
         except (ValueError, struct.error, IndexError):
             return 0
 
-    # -- end of session -------------------------------------------------------------------------
+    def settled(self) -> bool:
+        """Whether every response came back and the stream stopped at a packet boundary."""
+        return not (self.expect or self.ubuf or self.skip)
 
-    def finish(self) -> bool:
-        if not self.touched:
-            return not self.up.broken
-        if self.up.broken or self.untrackable or self.expect or self.ubuf or self.skip or self.gbuf:
-            return False
+    # -- reset before reuse -----------------------------------------------------------------------
+
+    def reset(self) -> bool:
+        """RESETTING: COM_RESET_CONNECTION; True when clean."""
         return command(self.up, bytes([COM_RESET_CONNECTION]))
+
+
+# -- client side ------------------------------------------------------------------------------
+
+
+class MysqlSession(Session):
+    """The client side: the host greets the guest and accepts its login (STARTUP -> OPEN),
+    then passthrough of framed commands; COM_QUIT ends it (ENDED)."""
+
+    server: MysqlServer
+
+    def __init__(self, up: Upstream, ep: EndpointConfig) -> None:
+        super().__init__(up, MysqlServer(up))
+        self.ep = ep
+        st: MysqlState = up.replay
+        self.scramble = os.urandom(20).replace(b"\0", b"\x01")
+        self.out += self._greeting(st)
+        self.continued = False  # the last guest packet was 16 MiB: the next one continues it
+
+    def _greeting(self, st: MysqlState) -> bytes:
+        caps = st.caps | CONNECT_WITH_DB
+        body = (b"\x0a" + st.version + b"\0" + struct.pack("<I", st.thread_id) + self.scramble[:8] + b"\0"
+                + struct.pack("<HBHH", caps & 0xFFFF, st.charset, AUTOCOMMIT, caps >> 16)
+                + bytes([21]) + bytes(10) + self.scramble[8:] + b"\0" + b"mysql_native_password\0")
+        return packet(0, body)
+
+    # -- guest -> database --------------------------------------------------------------------
+
+    def from_guest(self, data: bytes) -> None:
+        if self.state is CL_ENDED:
+            raise ProtocolError("data after COM_QUIT")
+        self.gbuf += data
+        buf = self.gbuf
+        start = pos = 0  # buf[start:pos] is ready to forward
+        while len(buf) - pos >= 4:
+            length = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16
+            seq = buf[pos + 3]
+            if len(buf) - pos - 4 < length:
+                break
+            if self.state is CL_STARTUP:
+                payload = bytes(buf[pos + 4:pos + 4 + length])
+                del buf[:pos + 4 + length]
+                self._login(seq, payload)
+                start = pos = 0
+                if self.state is CL_ENDED:
+                    return
+                continue
+            if seq == 0 and not self.continued:
+                if not length:
+                    raise ProtocolError("empty command packet")
+                cmd = buf[pos + 4]
+                if cmd == COM_QUIT:
+                    self.to(CL_ENDED)
+                    if start < pos:
+                        self._forward(buf[start:pos])
+                    buf.clear()
+                    return
+                if cmd not in RESPONSE:
+                    if self.server.expect or start < pos:
+                        raise ProtocolError(f"command {cmd:#x} is not proxied")
+                    self.out += err_packet(1, 1235, "42000", f"command {cmd:#x} is not supported by the WarpGrid proxy")
+                    pos += 4 + length
+                    start = pos
+                    continue
+                if cmd == COM_SET_OPTION:
+                    self.server.taint()  # multi-statement mode may outlive COM_RESET_CONNECTION
+                self.server.sent(RESPONSE[cmd])
+            self.continued = length == MAX_PACKET
+            pos += 4 + length
+        if start < pos:
+            self._forward(buf[start:pos])
+        del buf[:pos]
+        if len(buf) > (1 << 24) + 4:
+            raise ProtocolError("oversized packet")
+
+    def _forward(self, chunk: bytes | bytearray) -> None:
+        self.used()
+        self.send_upstream(chunk)
+
+    def _login(self, seq: int, payload: bytes) -> None:
+        """The guest's HandshakeResponse41: accepted without a password check (see module doc)."""
+        st: MysqlState = self.up.replay
+        try:
+            caps, _, charset = struct.unpack_from("<IIB", payload)
+            if caps & SSL and len(payload) <= 32:
+                raise ProtocolError("the guest asked for TLS; the proxy speaks plaintext to guests")
+            if not caps & PROTOCOL_41:
+                raise ProtocolError("the guest does not speak protocol 4.1")
+            # Flags the greeting did not offer are ignored, as a server does: clients (the
+            # mariadb CLI for one) send some anyway and then follow the intersection.
+            pos = 32
+            _user, pos = cstring(payload, pos)
+            if caps & PLUGIN_AUTH_LENENC:
+                n, pos = lenenc(payload, pos)
+            elif caps & SECURE_CONNECTION:
+                n, pos = payload[pos], pos + 1
+            else:
+                n = payload.index(b"\0", pos) - pos + 1
+            pos += n
+            db = b""
+            if caps & CONNECT_WITH_DB and pos < len(payload):
+                db, pos = cstring(payload, pos)
+        except (struct.error, ValueError, IndexError) as exc:
+            raise ProtocolError(f"malformed handshake response: {exc}") from exc
+        if db and db.decode(errors="replace") != self.ep.database:
+            self.out += err_packet(seq + 1, 1044, "42000", f"database {db.decode(errors='replace')!r} is not "
+                                   f"reachable through this connection (the endpoint is {self.ep.database!r})")
+            self.to(CL_ENDED)
+            return
+        if charset != st.charset:
+            names = COLLATIONS.get(charset)
+            if names:
+                self.used()
+                if not command(self.up, bytes([COM_QUERY]) + f"SET NAMES {names[0]} COLLATE {names[1]}".encode()):
+                    raise ProtocolError(f"cannot switch to the guest's collation {names[1]}")
+        self.out += ok_packet(seq + 1)
+        self.to(CL_OPEN)
+
+
+PROTOCOL = WireProtocol("mysql", MysqlServer, MysqlSession)

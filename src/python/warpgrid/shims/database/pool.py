@@ -3,6 +3,12 @@
 Connections are checked out by a guest session and checked in when it ends; the
 session decides whether the connection is clean enough to reuse (see the protocol
 modules). Waiting, idle expiry and draining follow PgBouncer's session pooling.
+
+The books are PgBouncer's lists: the idle connections (state IDLE), the lent ones
+(TESTING, LENT and the states a session moves them through) and the number of logins
+under way; every count is read from them. Each connection's state changes only through
+`Upstream.to` (states.py), so a double check-in or a dirty connection put back idle
+raises IllegalTransition instead of corrupting the pool.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import Closed, DbError, PoolExhausted
+from .states import SV_IDLE, SV_LENT, SV_TESTING
 from .upstream import Upstream
 
 log = logging.getLogger("warpgrid.database")
@@ -46,36 +53,30 @@ class PoolMetrics:
         )
 
 
+@dataclass(eq=False)
 class Pool:
     """Thread-safe; `opener` makes a new authenticated Upstream, `ping` probes an old idle one.
 
+    `size` starts at the host's cap (warp.toml), kept as `limit`; the guest may ask for less.
     `clock` is injectable so idle expiry is testable without sleeping; waiting for a free
     slot always uses real time (threading.Condition).
     """
 
-    def __init__(
-        self,
-        key: PoolKey,
-        size: int,
-        idle_timeout: float,
-        checkout_timeout: float,
-        opener: Callable[[], Upstream],
-        ping: Callable[[Upstream], bool],
-        health_check_after: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.key = key
-        self.limit = size  # the host's cap (warp.toml); the guest may ask for less
-        self.size = size
-        self.idle_timeout = idle_timeout
-        self.checkout_timeout = checkout_timeout
-        self.health_check_after = health_check_after
-        self._opener = opener
-        self._ping = ping
-        self._clock = clock
+    key: PoolKey
+    size: int
+    idle_timeout: float
+    checkout_timeout: float
+    opener: Callable[[], Upstream]
+    ping: Callable[[Upstream], bool]
+    health_check_after: float = 30.0
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self.limit = self.size
         self._cond = threading.Condition()
-        self._idle: deque[Upstream] = deque()
-        self._open = 0  # idle + checked out + being created
+        self._idle: deque[Upstream] = deque()  # IDLE, most recently used last
+        self._lent: set[Upstream] = set()  # checked out (TESTING, LENT, ... RESETTING)
+        self._logins = 0  # slots reserved for connections being opened (PgBouncer's SV_LOGIN)
         # Connections of instances garbage-collected without closing: the finalizer may run at
         # any allocation, even inside this pool's critical section, so it only closes the socket
         # and queues it here (deque appends need no lock); `_settle` does the bookkeeping.
@@ -99,9 +100,11 @@ class Pool:
                         raise Closed("the database pool is draining (host shutting down)")
                     if self._idle:
                         candidate = self._idle.pop()  # LIFO: warm connections first
+                        candidate.to(SV_TESTING)
+                        self._lent.add(candidate)
                         break
-                    if self._open < self.size:
-                        self._open += 1
+                    if self._count() < self.size:
+                        self._logins += 1
                         break
                     if not waited:
                         waited = True
@@ -110,7 +113,7 @@ class Pool:
                     if remaining <= 0:
                         self._exhausted += 1
                         log.warning("database pool %s exhausted after %.1fs: %d in use",
-                                    self._name(), self.checkout_timeout, self._open - len(self._idle))
+                                    self._name(), self.checkout_timeout, self._in_use())
                         raise PoolExhausted(
                             f"all {self.size} connections to {self._name()} are in use "
                             f"(waited {self.checkout_timeout}s); raise pool_size in warp.toml"
@@ -118,6 +121,7 @@ class Pool:
                     self._cond.wait(remaining)
             if candidate is not None:
                 if self._healthy(candidate):
+                    candidate.to(SV_LENT)
                     candidate.uses += 1
                     return candidate
                 log.info("database pool %s: dropping dead idle connection", self._name())
@@ -142,9 +146,12 @@ class Pool:
         self._orphans.append(up)
 
     def checkin(self, up: Upstream, reusable: bool) -> None:
+        """`reusable` is the session's verdict (LENT untouched, or RESETTING after a reset)."""
         with self._cond:
-            if reusable and not up.broken and not self._closed and self._open <= self.size:
-                up.last_used = self._clock()
+            if reusable and not up.broken and not self._closed and self._count() <= self.size:
+                up.to(SV_IDLE)
+                self._lent.discard(up)
+                up.last_used = self.clock()
                 self._idle.append(up)
                 self._cond.notify()
                 return
@@ -154,13 +161,12 @@ class Pool:
 
     def reap_idle(self) -> int:
         """Close connections idle for idle_timeout or longer; returns how many."""
-        now = self._clock()
+        now = self.clock()
         with self._cond:
             self._settle()
             old = [u for u in self._idle if now - u.last_used >= self.idle_timeout]
             for u in old:
                 self._idle.remove(u)
-            self._open -= len(old)
             self._reaped += len(old)
             if old:
                 self._cond.notify_all()
@@ -176,28 +182,26 @@ class Pool:
             self._closed = True
             idle = list(self._idle)
             self._idle.clear()
-            self._open -= len(idle)
             self._cond.notify_all()
         for u in idle:
             u.close()
         with self._cond:
-            while self._open > 0:
+            while self._in_use() > 0:
                 self._settle()
-                if self._open <= 0:
+                if self._in_use() <= 0:
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     log.warning("database pool %s: %d connection(s) still in use at shutdown",
-                                self._name(), self._open)
+                                self._name(), self._in_use())
                     break
                 self._cond.wait(min(remaining, 0.05))
 
     def metrics(self) -> PoolMetrics:
         with self._cond:
             self._settle()
-            idle = len(self._idle)
             return PoolMetrics(
-                key=self.key, size=self.size, in_use=self._open - idle, idle=idle,
+                key=self.key, size=self.size, in_use=self._in_use(), idle=len(self._idle),
                 waits=self._waits, exhausted=self._exhausted, errors=self._errors,
                 created=self._created, discarded=self._discarded, reaped=self._reaped,
             )
@@ -210,32 +214,42 @@ class Pool:
 
     def _create(self) -> Upstream:
         try:
-            up = self._opener()
+            up = self.opener()
         except BaseException as exc:
             with self._cond:
-                self._open -= 1
+                self._logins -= 1
                 self._errors += 1
                 self._cond.notify()
             raise exc
         up.uses = 1
         with self._cond:
+            self._logins -= 1
+            up.to(SV_LENT)
+            self._lent.add(up)
             self._created += 1
         return up
+
+    def _count(self) -> int:
+        """Connections open or opening (call with the lock held)."""
+        return len(self._idle) + len(self._lent) + self._logins
+
+    def _in_use(self) -> int:
+        """Connections lent or opening (call with the lock held)."""
+        return len(self._lent) + self._logins
 
     def _settle(self) -> None:
         """Account for orphaned connections (call with the lock held)."""
         while self._orphans:
-            self._orphans.popleft()
-            self._open -= 1
+            self._lent.discard(self._orphans.popleft())
             self._discarded += 1
             self._cond.notify()
 
     def _healthy(self, up: Upstream) -> bool:
         if not up.looks_alive():
             return False
-        if self._clock() - up.last_used >= self.health_check_after:
+        if self.clock() - up.last_used >= self.health_check_after:
             try:
-                return self._ping(up)
+                return self.ping(up)
             except DbError:
                 return False
         return True
@@ -243,7 +257,7 @@ class Pool:
     def _forget(self, up: Upstream, discarded: bool) -> None:
         up.close()
         with self._cond:
-            self._open -= 1
+            self._lent.discard(up)
             if discarded:
                 self._discarded += 1
             self._cond.notify()

@@ -5,6 +5,12 @@ already allow-listed by warp.toml and the credentials are the host's, so the gue
 AuthenticationOk without a password exchange (whatever user it names is ignored; a
 database it names must be the endpoint's). Upstream, the host logs in with SCRAM-SHA-256
 (via `scramp`), md5 or cleartext, as the server asks.
+
+The client side is `PgSession` (the guest's startup answered by the host, its messages
+framed and forwarded, its Terminate kept from the server); the server side is `PgServer`
+(the host's login, the liveness probe, the ReadyForQuery count and transaction status
+followed on the way back, the reset before reuse). The server side moves the connection
+through LENT -> READY/BUSY/AWAITING_SYNC/IN_TRANSACTION -> RESETTING (states.py).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import scramp
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
-from .session import Session
+from .session import ServerSide, Session, WireProtocol
+from .states import CL_ENDED, CL_OPEN, CL_STARTUP, SV_AWAITING_SYNC, SV_BUSY, SV_IN_TRANSACTION, SV_READY
 from .upstream import Upstream, recv_exact, wrap_tls
 
 log = logging.getLogger("warpgrid.database")
@@ -117,10 +124,28 @@ class PgState:
         return self._reply
 
 
-class PostgresProtocol:
-    name = "postgres"
+# -- server side ------------------------------------------------------------------------------
 
-    def handshake(self, sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, PgState]:
+
+class PgServer(ServerSide):
+    """The server side of one lent connection: replies followed back to the guest.
+
+    `pending` counts the sync points (Query, Sync, FunctionCall) sent whose ReadyForQuery
+    has not come back (PgBouncer's expect_rfq_count); the connection's state says whether
+    replies are owed (BUSY), an extended-protocol sequence awaits its Sync (AWAITING_SYNC),
+    or all is answered (READY, or IN_TRANSACTION when the last ReadyForQuery said T or E).
+    """
+
+    def __init__(self, up: Upstream) -> None:
+        super().__init__(up)
+        self.pending = 0
+        # Incremental framer state for database -> guest bytes.
+        self._hdr = bytearray()
+        self._remaining = 0
+        self._want_status = False
+
+    @staticmethod
+    def login(sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, "PgState"]:
         if ep.tls:
             sock.sendall(struct.pack("!II", 8, SSL_REQUEST))
             if recv_exact(sock, 1) != b"S":
@@ -177,11 +202,107 @@ class PostgresProtocol:
                 return sock, state
             # NoticeResponse and anything else during startup is informational.
 
-    def ping(self, up: Upstream) -> bool:
-        return run_simple(up, "") and up.state.status == ord("I")
+    @staticmethod
+    def ping(up: Upstream) -> bool:
+        return run_simple(up, "") and up.replay.status == ord("I")
 
-    def session(self, up: Upstream, ep: EndpointConfig) -> "PgSession":
-        return PgSession(up, ep)
+    # -- guest requests going out -----------------------------------------------------------------
+
+    def sent(self, syncs: int, last: int) -> None:
+        """The client side forwarded `syncs` sync points; `last` is the class of the last
+        Sync/extended message among them (_SYNC, _EXTENDED), or _OTHER when there was none."""
+        self.pending += syncs
+        state = self.up.state
+        if not state.tracked:
+            return
+        if last == _EXTENDED or (last == _OTHER and state is SV_AWAITING_SYNC):
+            new = SV_AWAITING_SYNC
+        elif self.pending > 0:
+            new = SV_BUSY
+        else:
+            return
+        if new is not state:
+            self.up.to(new)
+
+    # -- replies coming back ----------------------------------------------------------------------
+
+    def track(self, data: bytes) -> None:
+        """Walk message headers (payloads are skipped, not copied) to count ReadyForQuery."""
+        i, n = 0, len(data)
+        if self._remaining or self._hdr:
+            i = self._resume(data)
+            if i < 0:
+                return
+        # Hot path: at a message boundary, whole headers in `data`.
+        unpack = _HEADER.unpack_from
+        while n - i >= 5:
+            kind, length = unpack(data, i)
+            if length < 4:
+                self.up.fail()
+                return
+            if kind == 0x5A and length > 4:  # ReadyForQuery
+                if i + 5 < n:
+                    self._ready(data[i + 5])
+                else:
+                    self._want_status = True
+            i += length + 1
+        if i > n:
+            self._remaining = i - n  # inside a payload
+        elif i < n:
+            self._hdr += data[i:]  # a partial header
+
+    def _resume(self, data: bytes) -> int:
+        """Finish the message split across reads; the offset of the next header, or -1."""
+        i, n = 0, len(data)
+        if self._hdr:
+            need = 5 - len(self._hdr)
+            self._hdr += data[:need]
+            i = need
+            if len(self._hdr) < 5:
+                return -1
+            kind, length = _HEADER.unpack(self._hdr)
+            self._hdr.clear()
+            if length < 4:
+                self.up.fail()
+                return -1
+            self._remaining = length - 4
+            self._want_status = kind == 0x5A and length > 4
+        if self._remaining:
+            if self._want_status and i < n:
+                self._want_status = False
+                self._ready(data[i])
+            take = min(self._remaining, n - i)
+            self._remaining -= take
+            i += take
+            if self._remaining:
+                return -1
+        return i
+
+    def _ready(self, status: int) -> None:
+        """A ReadyForQuery reached the guest: one sync point answered."""
+        self.up.replay.status = status
+        self.pending -= 1
+        if self.pending > 0:
+            return
+        up = self.up
+        if self.pending < 0:  # more ReadyForQuery than sync points: no longer followed
+            self.taint()
+        elif up.state is SV_BUSY:
+            up.to(SV_READY if status == ord("I") else SV_IN_TRANSACTION)
+
+    def settled(self) -> bool:
+        """Whether every reply came back and the stream stopped at a message boundary."""
+        return not (self.pending or self._hdr or self._remaining)
+
+    # -- reset before reuse -----------------------------------------------------------------------
+
+    def reset(self) -> bool:
+        """RESETTING: roll back an open transaction, DISCARD ALL; True when clean."""
+        up = self.up
+        if up.replay.status != ord("I"):
+            if not run_simple(up, "ROLLBACK"):
+                return False
+        return run_simple(up, "DISCARD ALL") and up.replay.status == ord("I")
 
 
 def run_simple(up: Upstream, sql: str, updates: dict[str, str] | None = None) -> bool:
@@ -190,7 +311,7 @@ def run_simple(up: Upstream, sql: str, updates: dict[str, str] | None = None) ->
     ParameterStatus messages update the connection's replay state (or `updates`).
     """
     sock = up.sock
-    set_param = up.state.set_param if updates is None else updates.__setitem__
+    set_param = up.replay.set_param if updates is None else updates.__setitem__
     try:
         sock.sendall(message(b"Q", sql.encode() + b"\0"))
         ok = True
@@ -203,10 +324,10 @@ def run_simple(up: Upstream, sql: str, updates: dict[str, str] | None = None) ->
                 name, value = body.rstrip(b"\0").split(b"\0", 1)
                 set_param(name.decode(), value.decode())
             elif kind == b"Z":
-                up.state.status = body[0]
+                up.replay.status = body[0]
                 return ok
     except (OSError, ConnectionRefused, Timeout, ValueError):
-        up.broken = True
+        up.fail()
         return False
 
 
@@ -214,39 +335,43 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# -- client side ------------------------------------------------------------------------------
+
+
 class PgSession(Session):
-    """Startup answered by the host, then passthrough with ReadyForQuery tracking."""
+    """The client side: startup answered by the host, then passthrough of framed messages.
+
+    STARTUP -> OPEN once the startup packet is answered; ENDED on Terminate, a refused
+    startup or a CancelRequest. Replies are followed by the server side (`server`).
+    """
+
+    server: PgServer
 
     def __init__(self, up: Upstream, ep: EndpointConfig) -> None:
-        super().__init__(up)
+        super().__init__(up, PgServer(up))
         self.ep = ep
-        self.started = False
-        self.touched = False  # anything reached the database on this guest's behalf
-        self.gbuf = bytearray()
-        self.pending = 0  # sync points sent whose ReadyForQuery has not come back
-        self.unsynced = False  # extended-protocol messages sent without a Sync yet
-        # Incremental framer state for database -> guest bytes.
-        self._hdr = bytearray()
-        self._remaining = 0
-        self._want_status = False
 
     # -- guest -> database --------------------------------------------------------------------
 
     def from_guest(self, data: bytes) -> None:
-        if self.ended:
-            return  # after Terminate or a refused startup the server would just hang up
-        if self.gbuf or not self.started:
+        state = self.state
+        if state is not CL_OPEN:
+            if state is not CL_STARTUP:
+                return  # after Terminate or a refused startup the server would just hang up
             self.gbuf += data
-            if not self.started:
-                self._startup()
-                if not self.started:
-                    return
+            self._startup()
+            if self.state is not CL_OPEN:
+                return
             buf: bytes | bytearray = self.gbuf
+        elif self.gbuf:
+            self.gbuf += data
+            buf = self.gbuf
         else:
             buf = data  # fast path: nothing buffered, frame the caller's bytes in place
         pos, end = 0, len(buf)
         unpack = _HEADER.unpack_from
         classes = _GUEST_CLASS
+        syncs, last = 0, _OTHER
         while end - pos >= 5:
             kind, length = unpack(buf, pos)
             cls = classes[kind]
@@ -255,26 +380,27 @@ class PgSession(Session):
             if end - pos <= length:
                 break
             if cls == _SYNC:
-                self.pending += 1
-                self.unsynced = False
+                syncs += 1
+                last = _SYNC
             elif cls == _EXTENDED:
-                self.unsynced = True
+                last = _EXTENDED
             elif cls == _TERMINATE:  # the host keeps the connection
-                self.ended = True
+                self.to(CL_ENDED)
                 if pos:
-                    self._forward(buf[:pos])
+                    self._forward(buf[:pos], syncs, last)
                 self.gbuf.clear()
                 return
             pos += length + 1
         if pos:
-            self._forward(buf if pos == end else buf[:pos])
+            self._forward(buf if pos == end else buf[:pos], syncs, last)
         if buf is self.gbuf:
             del self.gbuf[:pos]
         elif pos < end:
             self.gbuf += buf[pos:]
 
-    def _forward(self, chunk: bytes | bytearray) -> None:
-        self.touched = True
+    def _forward(self, chunk: bytes | bytearray, syncs: int, last: int) -> None:
+        self.used()
+        self.server.sent(syncs, last)
         self.send_upstream(chunk)
 
     def _startup(self) -> None:
@@ -290,7 +416,7 @@ class PgSession(Session):
             if code in (SSL_REQUEST, GSSENC_REQUEST):
                 self.out += b"N"  # TLS is the host's job; the guest talks plaintext to the host
             elif code == CANCEL_REQUEST:
-                self.ended = True  # cancel is not forwarded; the guest sees the socket close
+                self.to(CL_ENDED)  # not forwarded; the guest sees the socket close
                 buf.clear()
                 return
             elif code == PROTOCOL_3_0:
@@ -323,93 +449,26 @@ class PgSession(Session):
         bad = [k for k in settable if not _IDENT.match(k)]
         if bad:
             raise ProtocolError(f"bad startup parameter name {bad[0]!r}")
-        state = self.up.state
-        changed = {k: v for k, v in settable.items() if state.params.get(k) != v}
+        replay = self.up.replay
+        changed = {k: v for k, v in settable.items() if replay.params.get(k) != v}
         if changed:
             # This session's own values: the pooled defaults (and their cached reply) stay.
-            replay = dict(state.params)
+            params_now = dict(replay.params)
             sql = ";".join(f"SELECT pg_catalog.set_config({quote_literal(k)}, {quote_literal(v)}, false)"
                            for k, v in changed.items())
-            self.touched = True
-            if not run_simple(self.up, sql, replay):
+            self.used()
+            if not run_simple(self.up, sql, params_now):
                 self._refuse("22023", f"invalid startup parameter among {sorted(changed)}")
                 return
-            self.out += startup_reply(replay, state.backend_key)
+            self.out += startup_reply(params_now, replay.backend_key)
         else:
-            self.out += state.reply()
-        self.started = True
+            self.out += replay.reply()
+        self.to(CL_OPEN)
 
     def _refuse(self, code: str, text: str) -> None:
         self.out += error_response(code, text)
-        self.ended = True
+        self.to(CL_ENDED)
         self.gbuf.clear()
 
-    # -- database -> guest ------------------------------------------------------------------
 
-    def track_upstream(self, data: bytes) -> None:
-        """Walk message headers (payloads are skipped, not copied) to count ReadyForQuery."""
-        i, n = 0, len(data)
-        if self._remaining or self._hdr:
-            i = self._resume(data)
-            if i < 0:
-                return
-        # Hot path: at a message boundary, whole headers in `data`.
-        unpack = _HEADER.unpack_from
-        while n - i >= 5:
-            kind, length = unpack(data, i)
-            if length < 4:
-                self.up.broken = True
-                return
-            if kind == 0x5A and length > 4:  # ReadyForQuery
-                if i + 5 < n:
-                    self.up.state.status = data[i + 5]
-                    self.pending -= 1
-                else:
-                    self._want_status = True
-            i += length + 1
-        if i > n:
-            self._remaining = i - n  # inside a payload
-        elif i < n:
-            self._hdr += data[i:]  # a partial header
-
-    def _resume(self, data: bytes) -> int:
-        """Finish the message split across reads; the offset of the next header, or -1."""
-        i, n = 0, len(data)
-        if self._hdr:
-            need = 5 - len(self._hdr)
-            self._hdr += data[:need]
-            i = need
-            if len(self._hdr) < 5:
-                return -1
-            kind, length = _HEADER.unpack(self._hdr)
-            self._hdr.clear()
-            if length < 4:
-                self.up.broken = True
-                return -1
-            self._remaining = length - 4
-            self._want_status = kind == 0x5A and length > 4
-        if self._remaining:
-            if self._want_status and i < n:
-                self._want_status = False
-                self.up.state.status = data[i]
-                self.pending -= 1
-            take = min(self._remaining, n - i)
-            self._remaining -= take
-            i += take
-            if self._remaining:
-                return -1
-        return i
-
-    # -- end of session -------------------------------------------------------------------------
-
-    def finish(self) -> bool:
-        if not self.touched:
-            return not self.up.broken
-        if self.up.broken or self.gbuf or self._hdr or self._remaining:
-            return False
-        if self.pending != 0 or self.unsynced:
-            return False  # a reply is still on the wire: the state is unknown
-        if self.up.state.status != ord("I"):
-            if not run_simple(self.up, "ROLLBACK"):
-                return False
-        return run_simple(self.up, "DISCARD ALL") and self.up.state.status == ord("I")
+PROTOCOL = WireProtocol("postgres", PgServer, PgSession)

@@ -14,11 +14,10 @@ from typing import Callable
 from .config import DatabaseConfig, EndpointConfig, SecretError
 from .errors import Closed, ConnectionRefused, DbError, DeadlinePassed, ProtocolError
 from .handles import HandleTable, Lease, new_handle
-from .mysql import MysqlProtocol
+from . import mysql, postgres, redis
 from .pool import Pool, PoolKey, PoolMetrics
-from .postgres import PostgresProtocol
-from .redis import RedisProtocol
 from .session import WireProtocol
+from .states import CL_BROKEN
 from .upstream import Resolver, Upstream, open_tcp, resolve_addresses, use_kernel_timeouts
 
 log = logging.getLogger("warpgrid.database")
@@ -33,7 +32,7 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
 
-PROTOCOLS: dict[str, WireProtocol] = {p.name: p for p in (PostgresProtocol(), MysqlProtocol(), RedisProtocol())}
+PROTOCOLS: dict[str, WireProtocol] = {p.name: p for p in (postgres.PROTOCOL, mysql.PROTOCOL, redis.PROTOCOL)}
 
 
 class DatabaseProxy:
@@ -243,7 +242,7 @@ class DatabaseProxy:
             raise ConnectionRefused(f"handshake with {ep.host}:{ep.port} failed: {exc}") from exc
         use_kernel_timeouts(sock, self.config.recv_timeout)
         now = self.clock()
-        return Upstream(sock=sock, endpoint=name, created_at=now, last_used=now, state=state)
+        return Upstream(sock=sock, endpoint=name, created_at=now, last_used=now, replay=state)
 
     def _lease(self, handles: HandleTable, handle: int) -> Lease:
         lease = handles.leases.get(handle)
@@ -254,6 +253,7 @@ class DatabaseProxy:
     def _fail(self, handles: HandleTable, handle: int, lease: Lease, exc: DbError) -> None:
         """A broken session ends: its connection is discarded, never pooled."""
         handles.leases.pop(handle, None)
+        lease.session.to(CL_BROKEN)
         lease.pool.note_error()
         if isinstance(exc, ProtocolError):
             log.warning("database-proxy: %s; discarding the connection", exc)

@@ -3,6 +3,10 @@
 RESP is parsed with `hiredis` in both directions: guest commands to intercept the
 handshake commands, database replies to count what is still outstanding (a connection
 with unread replies is never reused).
+
+The client side is `RedisSession` (the guest's commands parsed, the handshake commands
+answered by the host, QUIT); the server side is `RedisServer` (the host's login, the
+replies counted on the way back, RESET before reuse).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import hiredis
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, ProtocolError, Timeout
-from .session import Session
+from .session import ServerSide, Session, WireProtocol
+from .states import CL_ENDED, CL_OPEN, SV_TAINTED
 from .upstream import OS_TIMEOUTS, Upstream, wrap_tls
 
 _MORE = object()  # hiredis "not enough data" marker (False is a valid RESP3 value)
@@ -73,10 +78,36 @@ class RedisState:
         self.login = login
 
 
-class RedisProtocol:
-    name = "redis"
+def reset(up: Upstream) -> bool:
+    """RESET (drops MULTI, WATCH, RESP3, name, db, auth), then log in and re-SELECT."""
+    cmds = [encode(b"RESET")] + up.replay.login
+    try:
+        up.sock.sendall(b"".join(cmds))
+        replies = read_replies(up, len(cmds))
+    except (OSError, ConnectionRefused, Timeout):
+        up.fail()
+        return False
+    return replies[0] == b"RESET" and not any(isinstance(r, hiredis.ReplyError) for r in replies)
 
-    def handshake(self, sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, RedisState]:
+
+# -- server side ------------------------------------------------------------------------------
+
+
+class RedisServer(ServerSide):
+    """The server side of one lent connection: replies counted on the way back.
+
+    `pending` counts the commands forwarded whose reply has not reached the guest: the
+    connection is BUSY while it is positive, READY at zero (states.py). Commands after
+    which replies no longer match commands one to one make it TAINTED (no longer counted).
+    """
+
+    def __init__(self, up: Upstream) -> None:
+        super().__init__(up)
+        self.replies = hiredis.Reader(notEnoughData=_MORE)
+        self.pending = 0
+
+    @staticmethod
+    def login(sock: socket.socket, ep: EndpointConfig, password: str | None) -> tuple[socket.socket, RedisState]:
         if ep.tls:
             sock = wrap_tls(sock, ep)
         login = _login_commands(ep, password)
@@ -88,28 +119,42 @@ class RedisProtocol:
                     raise ConnectionRefused(f"redis {ep.host}:{ep.port} refused login: {reply}")
         return sock, RedisState(login)
 
-    def ping(self, up: Upstream) -> bool:
+    @staticmethod
+    def ping(up: Upstream) -> bool:
         try:
             up.sock.sendall(encode(b"PING"))
             return read_replies(up, 1) == [b"PONG"]
         except (OSError, ConnectionRefused, Timeout):
-            up.broken = True
+            up.fail()
             return False
 
-    def session(self, up: Upstream, ep: EndpointConfig) -> "RedisSession":
-        return RedisSession(up, ep)
+    def sent(self, commands: int) -> None:
+        """The client side forwards `commands` commands, each owed one reply."""
+        self.pending += commands
+        self.owed()
 
+    def track(self, data: bytes) -> None:
+        up = self.up
+        if up.state is SV_TAINTED:
+            return
+        self.replies.feed(data)
+        try:
+            while self.replies.gets() is not _MORE:
+                self.pending -= 1
+        except hiredis.ProtocolError:
+            up.fail()
+        if self.pending == 0:
+            self.answered()
+        elif self.pending < 0:  # more replies than commands: no longer followed
+            self.taint()
 
-def reset(up: Upstream) -> bool:
-    """RESET (drops MULTI, WATCH, RESP3, name, db, auth), then log in and re-SELECT."""
-    cmds = [encode(b"RESET")] + up.state.login
-    try:
-        up.sock.sendall(b"".join(cmds))
-        replies = read_replies(up, len(cmds))
-    except (OSError, ConnectionRefused, Timeout):
-        up.broken = True
-        return False
-    return replies[0] == b"RESET" and not any(isinstance(r, hiredis.ReplyError) for r in replies)
+    def settled(self) -> bool:
+        """Whether every reply came back whole."""
+        return self.pending == 0 and not self.replies.has_data()
+
+    def reset(self) -> bool:
+        """RESETTING: RESET and log in again; True when clean."""
+        return reset(self.up)
 
 
 # Server-side scripting runs with the connection's full rights (a script may SELECT any db and
@@ -119,19 +164,22 @@ _SCRIPTING = frozenset({
 })
 
 
+# -- client side ------------------------------------------------------------------------------
+
+
 class RedisSession(Session):
+    """The client side: no login of its own (OPEN from the start); QUIT ends it (ENDED)."""
+
+    server: RedisServer
+
     def __init__(self, up: Upstream, ep: EndpointConfig) -> None:
-        super().__init__(up)
+        super().__init__(up, RedisServer(up), CL_OPEN)
         self.db = (ep.database or "0").encode()
         self.allow_scripts = ep.allow_scripts
         self.guest = hiredis.Reader(notEnoughData=_MORE)
-        self.replies = hiredis.Reader(notEnoughData=_MORE)
-        self.pending = 0  # commands forwarded whose reply has not reached the guest
-        self.untrackable = False  # pub/sub, MONITOR, CLIENT REPLY...: discard after use
-        self.touched = False
 
     def from_guest(self, data: bytes) -> None:
-        if self.ended:
+        if self.state is CL_ENDED:
             raise ProtocolError("data after QUIT")
         self.guest.feed(data)
         batch: list[bytes] = []
@@ -145,23 +193,23 @@ class RedisSession(Session):
             if not isinstance(cmd, list) or not cmd or not all(isinstance(a, bytes) for a in cmd):
                 raise ProtocolError("a redis command must be a non-empty array of bulk strings")
             self._command(cmd, batch)
-            if self.ended:
+            if self.state is CL_ENDED:
                 break
         if batch:
-            self.touched = True
+            self.used()
+            self.server.sent(len(batch))
             self.send_upstream(b"".join(batch))
 
     def _command(self, cmd: list[bytes], batch: list[bytes]) -> None:
         name = cmd[0].upper()
-        idle = self.pending == 0 and not batch  # a local reply cannot overtake a database reply
+        idle = self.server.pending == 0 and not batch  # a local reply cannot overtake a database reply
         if name in (b"AUTH", b"QUIT") or (name == b"SELECT" and len(cmd) == 2 and cmd[1] == self.db):
             if name == b"QUIT":
-                self.ended = True
+                self.to(CL_ENDED)
             if idle:
                 self.out += OK
             else:  # same reply (+OK), produced in order by the database
                 batch.append(encode(b"SELECT", self.db))
-                self.pending += 1
             return
         if name == b"SELECT":
             self._local_error(idle, f"ERR this connection is bound to db {self.db.decode()} "
@@ -179,9 +227,8 @@ class RedisSession(Session):
         if name == b"HELLO":
             cmd = self._hello(cmd)
         elif name in _MODE_CHANGING or (name == b"CLIENT" and len(cmd) > 1 and cmd[1].upper() in _MODE_CHANGING_CLIENT):
-            self.untrackable = True
+            self.server.taint()  # pub/sub, MONITOR, CLIENT REPLY...
         batch.append(encode(*cmd))
-        self.pending += 1
 
     def _hello(self, cmd: list[bytes]) -> list[bytes]:
         """Forward the protocol version and name; the AUTH part is the host's business."""
@@ -207,21 +254,7 @@ class RedisSession(Session):
         self.out += error_reply(text)
 
     def replies_owed(self) -> bool:
-        return self.pending > 0  # replies to commands pipelined before QUIT
+        return self.server.pending > 0  # replies to commands pipelined before QUIT
 
-    def track_upstream(self, data: bytes) -> None:
-        if self.untrackable:
-            return
-        self.replies.feed(data)
-        try:
-            while self.replies.gets() is not _MORE:
-                self.pending -= 1
-        except hiredis.ProtocolError:
-            self.up.broken = True
 
-    def finish(self) -> bool:
-        if not self.touched:
-            return not self.up.broken
-        if self.up.broken or self.untrackable or self.pending != 0 or self.replies.has_data():
-            return False
-        return reset(self.up)
+PROTOCOL = WireProtocol("redis", RedisServer, RedisSession)

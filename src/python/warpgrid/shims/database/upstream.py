@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from .config import EndpointConfig
 from .errors import ConnectionRefused, Timeout
+from .states import ServerState, SV_BROKEN, SV_CLOSED, SV_LOGIN
 
 # Maps a host name to candidate IP address strings (the DNS shim, when enabled).
 Resolver = Callable[[str], list[str]]
@@ -19,19 +20,39 @@ Resolver = Callable[[str], list[str]]
 
 @dataclass(eq=False)
 class Upstream:
-    """One authenticated database connection; `state` holds what the protocol must replay."""
+    """One authenticated database connection: the server side of the pooler.
+
+    `state` is its place in the server state machine (states.py), changed only through
+    `to`; `replay` holds what the protocol must replay to each guest (Postgres' startup
+    parameters, the MySQL greeting, the Redis login).
+    """
 
     sock: socket.socket
     endpoint: str
     created_at: float
     last_used: float
-    state: Any = None
-    broken: bool = False
+    replay: Any = None
+    state: ServerState = SV_LOGIN
     uses: int = field(default=0)
     # A poll object for `looks_alive`, made on first use (half the cost of select.select).
     _poller: Any = field(default=None, repr=False)
 
+    def to(self, new: ServerState) -> None:
+        """Every server-state change goes through here (IllegalTransition if not allowed)."""
+        self.state = self.state.check(new)
+
+    @property
+    def broken(self) -> bool:
+        return self.state is SV_BROKEN
+
+    def fail(self) -> None:
+        """The connection failed or its state is unknown: it will be closed, never reused."""
+        if self.state is not SV_BROKEN and self.state is not SV_CLOSED:
+            self.to(SV_BROKEN)
+
     def close(self) -> None:
+        if self.state is not SV_CLOSED:
+            self.to(SV_CLOSED)
         try:
             self.sock.close()
         except OSError:
@@ -53,7 +74,7 @@ class Upstream:
         Readable means EOF (server restarted, idle kill) or an unsolicited message such as
         Postgres' admin-shutdown error: either way the connection is not reusable.
         """
-        if self.broken:
+        if self.state is SV_BROKEN or self.state is SV_CLOSED:
             return False
         sock = self.sock
         try:

@@ -1,6 +1,15 @@
 //! Incremental framers that count whole messages in a byte stream, for the reply accounting in
 //! [`super::track`]. They never buffer message bodies: they only track where one message ends.
 
+/// Consumes up to `*remaining` bytes from the front of `data` (a body both framers skip
+/// unread); true when the last of them was consumed.
+fn consume(remaining: &mut usize, data: &mut &[u8]) -> bool {
+    let n = (*remaining).min(data.len());
+    *remaining -= n;
+    *data = &data[n..];
+    *remaining == 0
+}
+
 /// PostgreSQL protocol 3.0 framing: `type byte + u32 length (counting itself) + body`.
 /// The frontend's first message has no type byte (startup, SSLRequest, GSSENCRequest, cancel).
 #[derive(Debug, Default)]
@@ -42,10 +51,7 @@ impl PgFramer {
     pub fn feed(&mut self, mut data: &[u8], mut done: impl FnMut(&mut Self, PgMessage)) {
         while !data.is_empty() {
             if self.skip > 0 {
-                let n = self.skip.min(data.len());
-                self.skip -= n;
-                data = &data[n..];
-                if self.skip == 0 {
+                if consume(&mut self.skip, &mut data) {
                     let msg = self.finished();
                     done(self, msg);
                 }
@@ -104,10 +110,7 @@ impl RespFramer {
     pub fn feed(&mut self, mut data: &[u8], mut done: impl FnMut(bool)) {
         while !data.is_empty() {
             if self.bulk > 0 {
-                let n = self.bulk.min(data.len());
-                self.bulk -= n;
-                data = &data[n..];
-                if self.bulk == 0 {
+                if consume(&mut self.bulk, &mut data) {
                     self.value_done(&mut done);
                 }
                 continue;

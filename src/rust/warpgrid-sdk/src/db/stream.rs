@@ -100,35 +100,32 @@ impl<T: Transport + Unpin> tokio::io::AsyncRead for DbStream<T> {
     }
 }
 
-impl<T: Transport + Unpin> tokio::io::AsyncWrite for DbStream<T> {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(self.get_mut().write_bytes(buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
+/// The write half of both async I/O traits (tokio's and futures-io's differ only in the name
+/// of the close method): writes go straight to the host, so flush and close have nothing to do.
+macro_rules! impl_async_write {
+    ($write:path, $close:ident) => {
+        impl<T: Transport + Unpin> $write for DbStream<T> {
+            fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                Poll::Ready(self.get_mut().write_bytes(buf))
+            }
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn $close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+        }
+    };
 }
+
+impl_async_write!(tokio::io::AsyncWrite, poll_shutdown);
+#[cfg(feature = "futures-io")]
+impl_async_write!(futures_io::AsyncWrite, poll_close);
 
 #[cfg(feature = "futures-io")]
 impl<T: Transport + Unpin> futures_io::AsyncRead for DbStream<T> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.get_mut().poll_read_bytes(cx, buf)
-    }
-}
-
-#[cfg(feature = "futures-io")]
-impl<T: Transport + Unpin> futures_io::AsyncWrite for DbStream<T> {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(self.get_mut().write_bytes(buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
     }
 }
 
