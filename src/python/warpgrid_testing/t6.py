@@ -53,6 +53,7 @@ def service_config(name: str, pg_port: int, redis_port: int) -> str:
         env["REDIS_PORT"] = str(redis_port)
     if "DATABASE_URL" in env:
         env["DATABASE_URL"] = f"postgres://{PG_USER}@127.0.0.1:{pg_port}/app?sslmode=disable"
+        env["WARPGRID_DB_PORTS"] = f"{pg_port}=postgres"  # Go's net maps only 5432 to postgres itself
     if "DATABASE_PORT" in env:
         env.update(DATABASE_PORT=str(pg_port), DATABASE_NAME="app", DATABASE_USER=PG_USER)
     if name == "gateway":

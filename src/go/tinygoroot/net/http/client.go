@@ -55,7 +55,7 @@ func (t *Transport) RoundTrip(req *Request) (*Response, error) {
 	if method == "" {
 		method = MethodGet
 	}
-	answer, err := shim.Send(method, req.URL.String(), headers, body)
+	answer, err := shim.SendHTTP(method, req.URL.String(), headers, body)
 	if err != nil {
 		return nil, err
 	}

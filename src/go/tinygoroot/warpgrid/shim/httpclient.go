@@ -36,9 +36,9 @@ func (e *CallError) Code() string {
 	return code
 }
 
-// Send calls another service of the deployment by its registry name
+// SendHTTP calls another service of the deployment by its registry name
 // (http://<name>.<namespace>.warp.local/path) through warpgrid:shim/http-client.
-func Send(method, url string, headers []Header, body []byte) (*HTTPResponse, error) {
+func SendHTTP(method, url string, headers []Header, body []byte) (*HTTPResponse, error) {
 	// result<incoming-response, string>: disc u8 @0, payload @4; response {status u16 @4,
 	// headers list @8, body list @16}, error string @4: 24 bytes.
 	var ret [6]uint32
