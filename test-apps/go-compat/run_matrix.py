@@ -12,8 +12,9 @@ Writes results.json and results.md (the table rows used in docs/domains/03-tinyg
 Usage (see docs/domains/03-tinygo.md):
   run_matrix.py --tinygoroot DIR --adapter wasi_snapshot_preview1.reactor.wasm \
                 --python /path/to/venv/bin/python [--cases a,b] [--work DIR]
-Environment passed to the guests when set: DATABASE_URL (+ PG_PORT for the proxy endpoint),
-REDIS_ADDR, MYSQL_DSN. The module download is the only networked step.
+Environment passed to the guests when set: DATABASE_URL, REDIS_ADDR, MYSQL_DSN; the proxy serves
+an endpoint for each of PG_PORT, REDIS_PORT, MYSQL_PORT that is set (its password from
+WARPGRID_PG_PASSWORD, WARPGRID_REDIS_PASSWORD, WARPGRID_MYSQL_PASSWORD). The module download is the only networked step.
 """
 
 from __future__ import annotations
@@ -77,17 +78,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Live database endpoints the proxy serves when their port is given: (port variable, endpoint
+# name, protocol, extra settings). The proxy authenticates with the password in password_env.
+ENDPOINTS = (
+    ("PG_PORT", "pg", "postgres", ['database = "app"', 'user = "app"', 'password_env = "WARPGRID_PG_PASSWORD"']),
+    ("REDIS_PORT", "cache", "redis", ['password_env = "WARPGRID_REDIS_PASSWORD"']),
+    ("MYSQL_PORT", "my", "mysql", ['database = "app"', 'user = "app"', 'password_env = "WARPGRID_MYSQL_PASSWORD"']),
+)
+
+
 def warp_toml(path: Path) -> None:
+    live = [e for e in ENDPOINTS if os.environ.get(e[0])]
     lines = [
         "[shims]", "filesystem = true", "dns = true",
-        f"database_proxy = {'true' if os.environ.get('PG_PORT') else 'false'}",
+        f"database_proxy = {'true' if live else 'false'}",
         "[dns.registry]", '"db.production.warp.local" = ["127.0.0.1"]',
         "[limits]", "memory_mb = 128", "request_timeout_ms = 20000",
     ]
-    if os.environ.get("PG_PORT"):
-        lines += ["[database.endpoints.pg]", 'protocol = "postgres"', 'host = "127.0.0.1"',
-                  f"port = {os.environ['PG_PORT']}", 'database = "app"', 'user = "app"',
-                  'password_env = "WARPGRID_PG_PASSWORD"']
+    for variable, name, protocol, extra in live:
+        lines += [f"[database.endpoints.{name}]", f'protocol = "{protocol}"', 'host = "127.0.0.1"',
+                  f"port = {os.environ[variable]}", *extra]
     lines += ["[env]"]
     for key in ("DATABASE_URL", "REDIS_ADDR", "MYSQL_DSN", "WARPGRID_DB_PORTS"):
         if os.environ.get(key):

@@ -65,6 +65,11 @@ class RustSdkRequest:
     wit: Digest
 
 
+def wit_dir_of(crate_path: str) -> str:
+    """Where the SDK crate at `crate_path` reads the WIT, from the build root."""
+    return posixpath.normpath(posixpath.join(crate_path, SDK_WIT_FROM_CRATE))
+
+
 def sdk_path(address: Address, app_dir: str, manifest: bytes) -> str | None:
     """Where the package's `warpgrid-sdk` path dependency points, from the build root; None when
     the package does not depend on the SDK."""
@@ -77,14 +82,14 @@ def sdk_path(address: Address, app_dir: str, manifest: bytes) -> str | None:
     if dep is None:
         return None
     fix = (
-        f"depend on it by path: `{SDK_CRATE} = {{ path = \"<relative path to>/src/rust/warpgrid-sdk\" }}`; "
+        f"depend on it by path: `{SDK_CRATE} = {{ path = \"<relative path to>/{SDK_DIR}\" }}`; "
         "`pants export --resolve=warpgrid-sdk` writes the crate to "
         f"dist/export/warpgrid/{SDK_DIR} (in the WarpGrid repository it is {SDK_DIR})"
     )
     if not isinstance(dep, dict) or "path" not in dep:
         raise ComponentBuildError(f"{address}: `{SDK_CRATE}` is not on crates.io, so {fix}")
     path = posixpath.normpath(posixpath.join(app_dir, dep["path"]))
-    wit = posixpath.normpath(posixpath.join(path, SDK_WIT_FROM_CRATE))
+    wit = wit_dir_of(path)
     if path.startswith("../") or path == ".." or wit.startswith("../") or wit == "..":
         raise ComponentBuildError(
             f"{address}: the `{SDK_CRATE}` path {dep['path']!r} leaves the build root (or leaves no "
@@ -95,6 +100,8 @@ def sdk_path(address: Address, app_dir: str, manifest: bytes) -> str | None:
 
 @dataclass(frozen=True)
 class PlacedRustSdk:
+    """The crate at its manifest path, with a copy of the WIT where it reads it (if not `wit/`)."""
+
     digest: Digest
 
 
@@ -107,7 +114,7 @@ async def place_rust_sdk(request: RustSdkRequest) -> PlacedRustSdk:
     placed = [crate.digest]
     if path != SDK_DIR:
         placed = [await Get(Digest, AddPrefix(await Get(Digest, RemovePrefix(crate.digest, SDK_DIR)), path))]
-        wit_dir = posixpath.normpath(posixpath.join(path, SDK_WIT_FROM_CRATE))
+        wit_dir = wit_dir_of(path)
         if wit_dir != "wit":
             placed.append(await Get(Digest, AddPrefix(await Get(Digest, RemovePrefix(request.wit, "wit")), wit_dir)))
     return PlacedRustSdk(await Get(Digest, MergeDigests(placed)))

@@ -28,6 +28,7 @@ from warpgrid.config import WarpConfig
 from warpgrid.context import DeploymentStatus, InstanceContext
 from warpgrid.faults import InstantiationError
 from warpgrid.guest import GuestInstance
+from warpgrid.guest_output import RELEASES
 from warpgrid.loaded import LoadedComponent
 from warpgrid.shims import SHIMS, build_shims
 from warpgrid.shims.base import Preopen, Shim
@@ -150,10 +151,13 @@ class EngineCore:
 
     def new_store(self, ctx: InstanceContext, stdout: Any, stderr: Any, inherit_stdin: bool = False) -> Store:
         """A Store carrying `ctx`, its WasiConfig (mandatory: a WASI call on a store without one
-        aborts the whole Python process) and the memory limit."""
+        aborts the whole Python process) and the memory limit. Custom outputs are tracked until
+        wasmtime releases them (warpgrid.guest_output)."""
+        (stdout, stdout_released), (stderr, stderr_released) = RELEASES.wrap(stdout), RELEASES.wrap(stderr)
         store = Store(self.engine, data=ctx)
         store.set_wasi(self._wasi_plan(ctx).new_config(stdout, stderr, inherit_stdin))
         store.set_limits(memory_size=self._memory_limit)
+        RELEASES.owned_by(store, [e for e in (stdout_released, stderr_released) if e is not None])
         return store
 
     def release_states(self, states: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from wasmtime.component import Instance
 
 from warpgrid.context import InstanceContext
 from warpgrid.faults import GuestFault, classify
+from warpgrid.guest_output import RELEASES
 from warpgrid.http.messages import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -91,7 +92,9 @@ class GuestInstance:
         return queue is not None and queue.deliver(signal)
 
     def close(self) -> None:
+        """Releases the shim state and deletes the Store (its memory and WASI context) now."""
         self._on_close(self)
+        RELEASES.delete(self.store)
 
     def __enter__(self) -> "GuestInstance":
         return self

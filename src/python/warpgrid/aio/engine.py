@@ -30,6 +30,7 @@ from warpgrid.config import WarpConfig
 from warpgrid.engine import EngineCore
 from warpgrid.faults import GuestFault, InstantiationError, classify
 from warpgrid.guest import HTTP_HANDLER
+from warpgrid.guest_output import RELEASES
 from warpgrid.http.dispatch import as_fault, fault_response
 from warpgrid.http.messages import HttpRequest, HttpResponse
 from warpgrid.loaded import LoadedComponent
@@ -132,7 +133,7 @@ class AsyncWarpGridEngine(EngineCore):
             for future in futures:
                 future.delete()
             self.release_states(ctx.states)
-            store.close()
+            RELEASES.delete(store)
 
     async def handle(self, loaded: LoadedComponent, request: HttpRequest) -> HttpResponse:
         """Never raises for guest problems: every fault becomes a 5xx with an error id."""
