@@ -60,14 +60,6 @@ def call(base: str, method: str, path: str, body: object = None) -> tuple[int, A
         return status, raw.decode(errors="replace")
 
 
-# The Go user service builds, but pgconn traps at run time under TinyGo 0.37 on every route that
-# reaches Postgres: "panic: reflect: unimplemented: AssignableTo with interface" (measured
-# 2026-12-06; docs/domains/03-tinygo.md). Strict: these fail loudly once TinyGo is patched.
-GO_REFLECT_GAP = pytest.mark.xfail(
-    strict=True, reason="TinyGo 0.37 reflect gap: the Go user service traps in pgconn (AssignableTo with interface)")
-
-
-@GO_REFLECT_GAP
 def test_signup_goes_through_all_three_services(gateway: str) -> None:
     status, body = call(gateway, "POST", "/signup", {"name": "Ada", "email": "ada@example.org"})
     assert status == 201, body
@@ -93,7 +85,6 @@ def test_signup_goes_through_all_three_services(gateway: str) -> None:
     }
 
 
-@GO_REFLECT_GAP
 def test_the_gateway_routes_by_service_name(gateway: str) -> None:
     status, user = call(gateway, "GET", "/api/users/users/1")
     assert (status, user["name"]) == (200, "Ada")
