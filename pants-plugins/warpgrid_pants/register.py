@@ -11,7 +11,7 @@ from warpgrid_pants import contract
 from warpgrid_pants import target_types as _target_types
 from warpgrid_pants.components import bun as bun_component
 from warpgrid_pants.components import c, componentize, finalize, go, js, pipeline, rust, world
-from warpgrid_pants.run import export_sdks, tailor, warpgrid_deployment, warpgrid_run
+from warpgrid_pants.run import export_sdks, host_release, tailor, warpgrid_deployment, warpgrid_run
 from warpgrid_pants.toolchains import (
     bun,
     c_library,
@@ -73,6 +73,7 @@ def rules():
         *bun_component.rules(),
         *go.rules(),
         # Running components, proposing targets, exporting the SDKs for editors.
+        *host_release.rules(),
         *warpgrid_run.rules(),
         *warpgrid_deployment.rules(),
         *export_sdks.rules(),

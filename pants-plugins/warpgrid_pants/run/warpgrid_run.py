@@ -1,8 +1,9 @@
 """`pants run` for `warpgrid_run` targets: build the component, then start it under the host.
 
-The host is an ordinary `pex_binary` (`[warpgrid].host`); this rule reuses Pants' own pex run
-request and appends `serve|run COMPONENT --config warp.toml`, so everything the host needs is
-built hermetically and cached like any other Python binary.
+The host is an ordinary `pex_binary` (`[warpgrid].host`), whose run request is Pants' own, or
+else the released host wheel, hash-checked and run as a PEX (run/host_release.py); either way
+`serve|run COMPONENT --config warp.toml` is appended, and everything the host needs is built
+hermetically and cached like any other Python binary.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ import os
 from dataclasses import dataclass
 
 from pants.backend.python.goals.package_pex_binary import PexBinaryFieldSet
-from pants.backend.python.target_types import ConsoleScript
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
-from pants.backend.python.util_rules.pex import Pex, PexRequest, PythonExecutable
-from pants.backend.python.util_rules.pex_requirements import PexRequirements
+from pants.backend.python.util_rules.pex import PythonExecutable
 from pants.core.goals.package import BuiltPackage, EnvironmentAwarePackageRequest, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
 from pants.core.target_types import FileSourceField
@@ -33,7 +32,8 @@ from pants.engine.unions import UnionMembership
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from warpgrid_pants.subsystem import HOST_INTERPRETER, HOST_REQUIREMENT, WarpGridSubsystem
+from warpgrid_pants.run.host_release import ReleasedHost, ReleasedHostRequest
+from warpgrid_pants.subsystem import HOST_INTERPRETER, WarpGridSubsystem
 from warpgrid_pants.target_types import (
     WarpgridRunArgsField,
     WarpgridRunComponentField,
@@ -117,23 +117,12 @@ class HostCommand:
 @rule(desc="Preparing the WarpGrid host", level=LogLevel.DEBUG)
 async def prepare_host_command(warpgrid: WarpGridSubsystem) -> HostCommand:
     if not warpgrid.host:
-        # The released host wheel, resolved like any pinned requirement and run as a PEX.
         constraints = InterpreterConstraints([HOST_INTERPRETER])
-        pex, python = await MultiGet(
-            Get(
-                Pex,
-                PexRequest(
-                    output_filename="warpgrid-host.pex",
-                    internal_only=True,
-                    requirements=PexRequirements([HOST_REQUIREMENT]),
-                    interpreter_constraints=constraints,
-                    main=ConsoleScript("warpgrid"),
-                    description=f"Resolving the WarpGrid host ({HOST_REQUIREMENT})",
-                ),
-            ),
+        host, python = await MultiGet(
+            Get(ReleasedHost, ReleasedHostRequest()),
             Get(PythonExecutable, InterpreterConstraints, constraints),
         )
-        return HostCommand(pex.digest, (python.path, os.path.join("{chroot}", pex.name)), FrozenDict())
+        return HostCommand(host.pex.digest, (python.path, os.path.join("{chroot}", host.pex.name)), FrozenDict())
 
     addresses = await Get(
         Addresses,
