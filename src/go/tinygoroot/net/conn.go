@@ -1,6 +1,7 @@
 package net
 
 import (
+	"context"
 	"io"
 	"time"
 	"warpgrid/shim"
@@ -160,6 +161,14 @@ type TCPConn struct{ proxyConn }
 
 // TLSConn exists for TinyGo's crypto/tls; TLS to databases is the host's job.
 type TLSConn struct{ proxyConn }
+
+// Handshake fails: guests never hold a TLS stream (the database proxy does TLS on the host
+// side). Drivers configured for TLS (e.g. go-sql-driver/mysql with tls=true) call it and report
+// this error; with TLS off in the DSN they never do.
+func (c *TLSConn) Handshake() error { return &OpError{Op: "handshake", Net: "tcp", Err: errNoTLS} }
+
+// HandshakeContext is Handshake (see there).
+func (c *TLSConn) HandshakeContext(context.Context) error { return c.Handshake() }
 
 // DialTLS is not available: the database proxy does TLS on the host side.
 func DialTLS(addr string) (*TLSConn, error) {
