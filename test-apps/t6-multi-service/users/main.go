@@ -3,8 +3,12 @@
 // sslmode=disable and no password).
 //
 //	POST /users        {"name","email"} -> 201 {"id","name","email"}; 400 invalid; 409 duplicate email
+//	                   (reported to the analytics service as a `signup_rejected` event)
 //	GET  /users/{id}   the user, or 404
 //	GET  /users/count  {"count": n}
+//
+// The analytics service (Bun) is called with net/http's ordinary client: the host routes
+// http://analytics.t6.warp.local to it ([http_client] allow in warp.toml).
 //
 // pgconn rather than the pgx front end, and JSON read and written by hand: pgx's type map and
 // encoding/json's reflection trip a TinyGo 0.37 reflect gap at run time (docs/domains/03-tinygo.md).
@@ -33,6 +37,13 @@ func dsn() string {
 		return v
 	}
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+func analyticsURL() string {
+	if v := os.Getenv("ANALYTICS_URL"); v != "" {
+		return v
+	}
+	return "http://analytics.t6.warp.local"
 }
 
 func jsonString(s string) string {
@@ -219,12 +230,30 @@ func createUser(w http.ResponseWriter, r *http.Request) {
 	rows, err := query(r, "INSERT INTO t6_users (name, email) VALUES ($1, $2) RETURNING id", name, email)
 	switch {
 	case pgCode(err) == "23505": // unique_violation
+		if err := reportRejectedSignup(); err != nil {
+			log.Printf("users: reporting a rejected signup to analytics: %v", err)
+		}
 		writeError(w, http.StatusConflict, "email "+email+" already exists")
 	case err != nil:
 		writeError(w, http.StatusBadGateway, err.Error())
 	default:
 		writeRaw(w, http.StatusCreated, userJSON(rows[0][0], name, email))
 	}
+}
+
+// reportRejectedSignup posts a `signup_rejected` event to the analytics service. Best effort:
+// the signup's own answer does not depend on it.
+func reportRejectedSignup() error {
+	resp, err := http.Post(analyticsURL()+"/events", "application/json", strings.NewReader(`{"type":"signup_rejected"}`))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("analytics answered %d: %s", resp.StatusCode, body)
+	}
+	return nil
 }
 
 // pgCode is the SQLSTATE of the *pgconn.PgError in err's chain, or "". Not errors.As: its

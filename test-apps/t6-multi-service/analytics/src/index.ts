@@ -2,10 +2,13 @@
  * T6 analytics service (Bun, `bun_component`): records events in Postgres through the Bun SDK
  * (`createPool`: Bun.sql natively, the host's database proxy in a component).
  *
- *   POST /events        {"type": string, "user_id"?: number} -> 201 {"id", "type", "total"}
+ *   POST /events        {"type": string, "user_id"?: number} -> 201 {"id", "type", "total"};
+ *                       422 when user_id names no user (asked of the user service with `fetch`)
  *   GET  /events/stats  {"total": n, "by_type": {"<type>": n, ...}}
  *
- * Postgres endpoint from DATABASE_HOST / DATABASE_PORT / DATABASE_NAME / DATABASE_USER.
+ * Postgres endpoint from DATABASE_HOST / DATABASE_PORT / DATABASE_NAME / DATABASE_USER. The user
+ * service (Go) is called with the ordinary `fetch`: in the component the host routes
+ * http://users.t6.warp.local to it ([http_client] allow in warp.toml).
  */
 import { createPool } from '@warpgrid/bun-sdk';
 
@@ -20,6 +23,16 @@ const db = createPool({
 const EVENTS_TABLE = `CREATE TABLE IF NOT EXISTS t6_events (
   id serial PRIMARY KEY, type text NOT NULL, user_id integer,
   created_at timestamptz NOT NULL DEFAULT now())`;
+
+const usersUrl = () => Bun.env.USERS_URL ?? 'http://users.t6.warp.local';
+
+/** Why an event's user_id cannot be recorded, or null when the user service knows the user. */
+async function unknownUser(userId: number): Promise<Response | null> {
+  const user = await fetch(`${usersUrl()}/users/${userId}`);
+  if (user.ok) return null;
+  if (user.status === 404) return Response.json({ error: `user ${userId} does not exist` }, { status: 422 });
+  return Response.json({ error: `user service answered ${user.status}`, detail: await user.text() }, { status: 502 });
+}
 
 let tableReady = false;
 async function events() {
@@ -40,6 +53,8 @@ Bun.serve({
           return Response.json({ error: 'body must be JSON {"type": string, "user_id"?: number}' }, { status: 400 });
         }
         const userId = typeof body.user_id === 'number' ? body.user_id : null;
+        const refusal = userId === null ? null : await unknownUser(userId);
+        if (refusal) return refusal;
         const pool = await events();
         const r = await pool.query<{ id: number }>('INSERT INTO t6_events (type, user_id) VALUES ($1, $2) RETURNING id', [body.type, userId]);
         const total = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM t6_events');

@@ -3,8 +3,9 @@ PostgreSQL and Redis, in one host (warpgrid.deployment).
 
 The gateway (Rust) creates a user through the user service (Go, Postgres), queues a
 notification in Redis, has the notification service (TypeScript) acknowledge it (which looks
-the user up with `fetch`), posts an analytics event to the Bun service (Postgres), and answers
-with all three. A fifth service, the C test guest, traps and hangs on demand: the gateway gets a
+the user up with `fetch`), posts an analytics event to the Bun service (Postgres; it checks the
+event's user with `fetch`), and answers with all three. The Go service reports a rejected signup
+to the Bun service with net/http's client. A fifth service, the C test guest, traps and hangs on demand: the gateway gets a
 500 and a 504 for those calls and keeps serving."""
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def test_signup_goes_through_all_three_services(gateway: str) -> None:
 
     status, body = call(gateway, "POST", "/signup", {"name": "Grace", "email": "grace@example.org"})
     assert status == 201, body
-    # a duplicate email: the Go service answers 409 and the gateway says so
+    # a duplicate email: the Go service answers 409 (and reports a signup_rejected event to the
+    # Bun service with net/http's client), and the gateway says so
     status, body = call(gateway, "POST", "/signup", {"name": "Ada again", "email": "ada@example.org"})
     assert status == 502 and body["error"].startswith("users answered 409"), body
 
@@ -81,7 +83,7 @@ def test_signup_goes_through_all_three_services(gateway: str) -> None:
     assert summary == {
         "users": {"count": 2},
         "notifications": {"pending": 0, "acked": 2},
-        "analytics": {"total": 2, "by_type": {"user_created": 2}},
+        "analytics": {"total": 3, "by_type": {"signup_rejected": 1, "user_created": 2}},
     }
 
 
@@ -92,6 +94,11 @@ def test_the_gateway_routes_by_service_name(gateway: str) -> None:
     assert status == 404 and "not found" in body["error"]
     status, body = call(gateway, "GET", "/api/notifications/stats")
     assert status == 200 and set(body) == {"pending", "acked"}
+    # the Bun service asks the Go service (fetch) whether an event's user exists
+    status, body = call(gateway, "POST", "/api/analytics/events", {"type": "login", "user_id": 999})
+    assert (status, body) == (422, {"error": "user 999 does not exist"})
+    status, body = call(gateway, "POST", "/api/analytics/events", {"type": "login", "user_id": 1})
+    assert status == 201 and body["type"] == "login", body
 
 
 def test_names_outside_the_allow_list_fail_at_once(gateway: str) -> None:
