@@ -23,7 +23,7 @@ from warpgrid_pants.components.finalize import Component, FinalizeComponentReque
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot
 from pants.engine.fs import EMPTY_DIGEST
 from warpgrid_pants.testutil import build_rules
-from warpgrid_pants.toolchains.conftest import build_sysroot, contents, make_rule_runner
+from warpgrid_pants.toolchains.conftest import build_sysroot, contents, make_rule_runner, request_for
 from warpgrid_pants.toolchains.wasm_tools import WasmTools
 
 HELLO = r"""
@@ -76,31 +76,30 @@ int main(void) {
 """
 
 
+FILES = {
+    "app/BUILD": BUILD,
+    "app/hello.c": HELLO,
+    "app/lib.c": LIBRARY,
+    "app/own_run.c": OWN_RUN,
+    "app/broken.c": "int main(void) { return undefined_symbol; }\n",
+    "app/resolver.c": RESOLVER,
+}
+
+
 def _runner(isolated: bool = False) -> RuleRunner:
-    runner = make_rule_runner(
+    return make_rule_runner(
         isolated=isolated,
         extra_rules=[
             QueryRule(Component, [CComponentFieldSet]),
             QueryRule(BuiltPackage, [CComponentFieldSet]),
             QueryRule(Component, [FinalizeComponentRequest]),
         ],
+        files=FILES,
     )
-    runner.write_files(
-        {
-            "app/BUILD": BUILD,
-            "app/hello.c": HELLO,
-            "app/lib.c": LIBRARY,
-            "app/own_run.c": OWN_RUN,
-            "app/broken.c": "int main(void) { return undefined_symbol; }\n",
-            "app/resolver.c": RESOLVER,
-        }
-    )
-    return runner
 
 
 def _build(runner: RuleRunner, name: str) -> Component:
-    target = runner.get_target(Address("app", target_name=name))
-    return runner.request(Component, [CComponentFieldSet.create(target)])
+    return request_for(runner, Component, CComponentFieldSet, Address("app", target_name=name))
 
 
 @pytest.fixture(scope="module")

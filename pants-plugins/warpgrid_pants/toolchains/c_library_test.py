@@ -17,7 +17,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from warpgrid_pants.components.c import CComponentFieldSet
 from warpgrid_pants.components.finalize import Component
 from warpgrid_pants.toolchains.c_library import BuiltCLibrary, CLibraryFieldSet
-from warpgrid_pants.toolchains.conftest import contents, defined_symbols, make_rule_runner
+from warpgrid_pants.toolchains.conftest import contents, defined_symbols, make_rule_runner, request_for
 
 HIREDIS_RECIPE = "third_party/hiredis/recipe.sh"
 
@@ -52,17 +52,15 @@ OVERLAY_HEADER = "/* WARPGRID_TEST_OVERLAY */\n#define WARPGRID_OVERLAID 1\n"
 
 
 def _runner(isolated: bool = False) -> RuleRunner:
-    runner = make_rule_runner(
+    recipe = Path(HIREDIS_RECIPE).read_text()
+    return make_rule_runner(
         isolated=isolated,
         extra_rules=[
             QueryRule(BuiltCLibrary, [CLibraryFieldSet]),
             QueryRule(BuiltPackage, [CLibraryFieldSet]),
             QueryRule(Component, [CComponentFieldSet]),
         ],
-    )
-    recipe = Path(HIREDIS_RECIPE).read_text()
-    runner.write_files(
-        {
+        files={
             "lib/BUILD": BUILD,
             "lib/recipe.sh": recipe,
             "lib/missing_source.sh": recipe.replace('SOURCES="', 'SOURCES="no_such_file.c '),
@@ -71,14 +69,12 @@ def _runner(isolated: bool = False) -> RuleRunner:
             "lib/overlay/extra/warpgrid.h": OVERLAY_HEADER,
             "lib/overlaid.sh": recipe + '\nHEADERS="$HEADERS extra/warpgrid.h:hiredis/warpgrid.h"\n',
             "lib/client.c": CLIENT,
-        }
+        },
     )
-    return runner
 
 
 def _library(runner: RuleRunner, name: str) -> BuiltCLibrary:
-    target = runner.get_target(Address("lib", target_name=name))
-    return runner.request(BuiltCLibrary, [CLibraryFieldSet.create(target)])
+    return request_for(runner, BuiltCLibrary, CLibraryFieldSet, Address("lib", target_name=name))
 
 
 @pytest.fixture(scope="module")

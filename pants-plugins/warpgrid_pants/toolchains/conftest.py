@@ -14,13 +14,15 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, TypeVar
 
 from pants.core.goals.package import BuiltPackage
 from pants.core.target_types import FilesGeneratorTarget, FileTarget
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestContents, Snapshot
+from pants.engine.target import FieldSet
 from pants.testutil.rule_runner import QueryRule, RuleRunner
+from pants.util.frozendict import FrozenDict
 
 from warpgrid_pants import target_types
 from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, ClangToolchainRequest
@@ -31,6 +33,7 @@ from warpgrid_pants.testutil import build_rules
 PINS = "third_party/upstreams.toml"
 SYSROOT = Address("third_party/wasi-libc", target_name="sysroot")
 OFFLINE_ENV = "WARPGRID_TEST_UPSTREAMS_OFFLINE_DIR"
+T = TypeVar("T")
 
 
 def repo_files(
@@ -55,7 +58,10 @@ def patch_files() -> list[str]:
     return sorted(p for p in repo_files().keys() if p.startswith("patches/wasi-libc/") and p.endswith(".patch"))
 
 
-def make_rule_runner(*, isolated: bool = False, extra_rules: Iterable = ()) -> RuleRunner:
+def make_rule_runner(
+    *, isolated: bool = False, extra_rules: Iterable = (), files: Mapping[str, str] = FrozenDict()
+) -> RuleRunner:
+    """A runner with the real pins, WIT, patches and sysroot target, plus a test's own `files`."""
     runner = RuleRunner(
         rules=[
             *build_rules(),
@@ -84,14 +90,19 @@ def make_rule_runner(*, isolated: bool = False, extra_rules: Iterable = ()) -> R
                 'wasi_libc_sysroot(name="sysroot", upstream="wasi-libc", '
                 'patches=["//patches/wasi-libc"])'
             ),
+            **files,
         }
     )
     return runner
 
 
+def request_for(runner: RuleRunner, output_type: type[T], field_set_type: type[FieldSet], address: Address) -> T:
+    """`output_type` for the target at `address`, through its `field_set_type`."""
+    return runner.request(output_type, [field_set_type.create(runner.get_target(address))])
+
+
 def build_sysroot(runner: RuleRunner, address: Address = SYSROOT) -> WasiLibcSysroot:
-    target = runner.get_target(address)
-    return runner.request(WasiLibcSysroot, [WasiLibcSysrootFieldSet.create(target)])
+    return request_for(runner, WasiLibcSysroot, WasiLibcSysrootFieldSet, address)
 
 
 def contents(runner: RuleRunner, digest: Digest) -> Mapping[str, bytes]:
