@@ -235,7 +235,11 @@ class CFlagsField(StringSequenceField):
 class CLinkFlagsField(StringSequenceField):
     alias = "linkopts"
     default = ()
-    help = "Extra flags for clang when linking (e.g. `-Wl,--export=foo`)."
+    help = (
+        "Extra flags for clang when linking (e.g. `-Wl,--export=foo`). Compiling and linking are "
+        "one clang run: these come last, after the sources, the `libraries` archives and the "
+        "shim switches (`copts` come before the sources)."
+    )
 
 
 class CShimsField(StringSequenceField):
