@@ -85,15 +85,15 @@ def host_wheel_url(
 
 
 @dataclass(frozen=True)
-class ReleasedHostRequest:
-    """Asks for the released host (only when `[warpgrid].host` does not name one)."""
-
-
-@dataclass(frozen=True)
 class ReleasedHost:
     """The released host as a PEX whose console script is `warpgrid`."""
 
     pex: Pex
+
+
+@dataclass(frozen=True)
+class ReleasedHostRequest:
+    """Asks for the released host (only when `[warpgrid].host` does not name one)."""
 
 
 @rule(desc="Fetching the WarpGrid host", level=LogLevel.DEBUG)
