@@ -20,6 +20,7 @@ from pants.core.goals.package import BuiltPackage
 from pants.core.target_types import FilesGeneratorTarget, FileTarget
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestContents, Snapshot
+from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.target import FieldSet
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 from pants.util.frozendict import FrozenDict
@@ -96,9 +97,24 @@ def make_rule_runner(
     return runner
 
 
+# Pants 2.17's engine can fail to start a process at all under load: "Error launching process
+# after 1 retry for ETXTBSY. Final error was: Os { code: 22, ... Invalid argument }" (seen once,
+# on `./find_binary.sh rmdir`, in a fresh-machine run with two heavy test targets at once). That
+# is the test engine failing, not the build, so such a request is made once more, in a new
+# session (a failed process is not remembered across sessions).
+ENGINE_LAUNCH_FAILURE = "Error launching process"
+
+
 def request_for(runner: RuleRunner, output_type: type[T], field_set_type: type[FieldSet], address: Address) -> T:
     """`output_type` for the target at `address`, through its `field_set_type`."""
-    return runner.request(output_type, [field_set_type.create(runner.get_target(address))])
+    inputs = [field_set_type.create(runner.get_target(address))]
+    try:
+        return runner.request(output_type, inputs)
+    except ExecutionError as e:
+        if ENGINE_LAUNCH_FAILURE not in str(e):
+            raise
+        runner.new_session(f"retry-after-launch-failure-{address}")
+        return runner.request(output_type, inputs)
 
 
 def build_sysroot(runner: RuleRunner, address: Address = SYSROOT) -> WasiLibcSysroot:
