@@ -120,7 +120,6 @@ async def place_rust_sdk(request: RustSdkRequest) -> PlacedRustSdk:
     return PlacedRustSdk(await Get(Digest, MergeDigests(placed)))
 
 
-
 class CargoBuildRequest(ComponentStep):
     """Fetch + build of one Cargo package into a component at `COMPONENT`."""
 
