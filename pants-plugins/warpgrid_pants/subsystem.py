@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="290acb6908dcb60bbc0ae068246468a6d290836c5af84945ead03c52b70d4fa5",
-    size=125321,
+    sha256="b2e220915ec5b3c8e2b4baef407ee3fe93d26ec29670ed60d88489ed9f1767bd",
+    size=128174,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -5,7 +5,8 @@ hand-built components before the shim host (src/python/warpgrid) links them.
 It links WASI p2 and, for each `warpgrid:shim/*` interface the component
 imports, a minimal real implementation: DNS through the host resolver,
 database-proxy as a plain TCP pass-through (no pooling, no handshake
-answering), a few virtual files, signals and threading as no-ops.
+answering), a few virtual files, signals and threading as no-ops, bodies
+whole in the records (http-body only collects written response pieces).
 
 Usage:
     python run_component.py app.wasm [METHOD PATH [BODY]]... [--env K=V]... [--json]
@@ -34,10 +35,12 @@ VIRTUAL_FILES = {
 
 @dataclass
 class Connections:
-    """TCP connections opened through database-proxy.connect, by handle."""
+    """TCP connections opened through database-proxy.connect, by handle (and the response body
+    pieces the current request wrote through http-body)."""
 
     sockets: dict[int, socket.socket] = field(default_factory=dict)
     next_handle: int = 1
+    written: list[bytes] = field(default_factory=list)
 
     def close_all(self) -> None:
         for sock in self.sockets.values():
@@ -109,6 +112,12 @@ def define_shims(linker: Linker, imported: set[str], conns: Connections) -> None
         },
         "warpgrid:shim/signals@0.1.0": {"on-signal": lambda _s, sig: True, "poll-signal": lambda _s: None},
         "warpgrid:shim/threading@0.1.0": {"declare-threading-model": lambda _s, model: None},
+        # Request bodies go whole into the record, so there is never more to read; written
+        # response pieces come before the record's body (Runner.request).
+        "warpgrid:shim/http-body@0.1.0": {
+            "read-request-body": lambda _s, offset, max_bytes: b"",
+            "write-response-body": lambda _s, piece: conns.written.append(bytes(piece)),
+        },
     }
     with linker.root() as root:
         for iface, funcs in table.items():
@@ -150,11 +159,12 @@ class Runner:
         store.set_wasi(wasi)
         instance = self.linker.instantiate(store, self.component)
         req = SimpleNamespace(method=method, uri=uri, headers=list(headers or []), body=body)
+        self.conns.written = []
         try:
             resp = instance.get_func(store, self.handle_index)(store, req)
         finally:
             self.conns.close_all()
-        return resp.status, list(resp.headers), bytes(resp.body)
+        return resp.status, list(resp.headers), b"".join(self.conns.written) + bytes(resp.body)
 
 
 def main(argv: list[str]) -> int:

@@ -24,7 +24,7 @@ from warpgrid_pants.components.js import JsComponentFieldSet
 from warpgrid_pants.components.world import expected_export
 from warpgrid_pants.toolchains.conftest import OFFLINE_ENV, repo_files
 from warpgrid_pants.toolchains.wasm_tools import WasmTools
-from warpgrid_pants.testutil import build_rules
+from warpgrid_pants.testutil import BuildRuleRunner, build_rules
 
 APP = "app"
 
@@ -78,7 +78,7 @@ componentize_js_component(name="bad_entry", entry="src/missing.ts")
 
 @pytest.fixture(scope="module")
 def runner() -> RuleRunner:
-    runner = RuleRunner(
+    runner = BuildRuleRunner(
         rules=[
             *build_rules(),
             QueryRule(Component, [JsComponentFieldSet]),

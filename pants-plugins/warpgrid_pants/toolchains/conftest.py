@@ -20,7 +20,6 @@ from pants.core.goals.package import BuiltPackage
 from pants.core.target_types import FilesGeneratorTarget, FileTarget
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestContents, Snapshot
-from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.target import FieldSet
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 from pants.util.frozendict import FrozenDict
@@ -29,7 +28,7 @@ from warpgrid_pants import target_types
 from warpgrid_pants.toolchains.clang import ClangResourceDir, ClangToolchain, ClangToolchainRequest
 from warpgrid_pants.toolchains.wasi_libc import WasiLibcSysroot, WasiLibcSysrootFieldSet
 from warpgrid_pants.toolchains.wasm_tools import Preview1Adapters, WasmTools
-from warpgrid_pants.testutil import build_rules
+from warpgrid_pants.testutil import BuildRuleRunner, build_rules
 
 PINS = "third_party/upstreams.toml"
 SYSROOT = Address("third_party/wasi-libc", target_name="sysroot")
@@ -63,7 +62,7 @@ def make_rule_runner(
     *, isolated: bool = False, extra_rules: Iterable = (), files: Mapping[str, str] = FrozenDict()
 ) -> RuleRunner:
     """A runner with the real pins, WIT, patches and sysroot target, plus a test's own `files`."""
-    runner = RuleRunner(
+    runner = BuildRuleRunner(
         rules=[
             *build_rules(),
             *extra_rules,
@@ -97,24 +96,9 @@ def make_rule_runner(
     return runner
 
 
-# Pants 2.17's engine can fail to start a process at all under load: "Error launching process
-# after 1 retry for ETXTBSY. Final error was: Os { code: 22, ... Invalid argument }" (seen once,
-# on `./find_binary.sh rmdir`, in a fresh-machine run with two heavy test targets at once). That
-# is the test engine failing, not the build, so such a request is made once more, in a new
-# session (a failed process is not remembered across sessions).
-ENGINE_LAUNCH_FAILURE = "Error launching process"
-
-
 def request_for(runner: RuleRunner, output_type: type[T], field_set_type: type[FieldSet], address: Address) -> T:
     """`output_type` for the target at `address`, through its `field_set_type`."""
-    inputs = [field_set_type.create(runner.get_target(address))]
-    try:
-        return runner.request(output_type, inputs)
-    except ExecutionError as e:
-        if ENGINE_LAUNCH_FAILURE not in str(e):
-            raise
-        runner.new_session(f"retry-after-launch-failure-{address}")
-        return runner.request(output_type, inputs)
+    return runner.request(output_type, [field_set_type.create(runner.get_target(address))])
 
 
 def build_sysroot(runner: RuleRunner, address: Address = SYSROOT) -> WasiLibcSysroot:

@@ -21,7 +21,7 @@ from warpgrid_pants.upstream.extract import ExtractedUpstream, ExtractUpstreamRe
 from warpgrid_pants.upstream.fetch import FetchedUpstream, FetchPinRequest
 from warpgrid_pants.upstream.patch import ApplyPatchSeriesRequest, PatchedTree
 from warpgrid_pants.upstream.pins import UpstreamPin, UpstreamPinRequest
-from warpgrid_pants.testutil import build_rules
+from warpgrid_pants.testutil import BuildRuleRunner, build_rules
 
 PINS = "third_party/upstreams.toml"
 
@@ -86,7 +86,7 @@ def format_patch(subject: str, changes: Mapping[str, tuple[str, str]]) -> str:
 
 @pytest.fixture
 def rule_runner() -> RuleRunner:
-    runner = RuleRunner(
+    runner = BuildRuleRunner(
         rules=[
             *build_rules(),
             QueryRule(UpstreamPin, [UpstreamPinRequest]),

@@ -6,7 +6,7 @@ from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from warpgrid_pants.upstream.pins import PinsError, UpstreamPins, UpstreamSource, parse_upstream_pins
-from warpgrid_pants.testutil import build_rules
+from warpgrid_pants.testutil import BuildRuleRunner, build_rules
 
 SHA = "0123456789abcdef" * 4
 
@@ -79,7 +79,7 @@ def test_invalid_toml_and_unknown_pin() -> None:
 
 
 def test_pins_are_read_through_the_engine() -> None:
-    rule_runner = RuleRunner(rules=[*build_rules(), QueryRule(UpstreamPins, [])])
+    rule_runner = BuildRuleRunner(rules=[*build_rules(), QueryRule(UpstreamPins, [])])
     rule_runner.write_files({"third_party/upstreams.toml": GOOD})
     assert [p.name for p in rule_runner.request(UpstreamPins, []).pins] == ["lib"]
     # An edit is seen (the file is a rule input, not read behind the engine's back).

@@ -17,6 +17,7 @@ from warpgrid.context import InstanceContext
 from warpgrid.faults import GuestFault, classify
 from warpgrid.guest_output import RELEASES
 from warpgrid.http.messages import HttpRequest, HttpResponse
+from warpgrid.shims.http_body import request_to_guest, response_from_guest
 
 if TYPE_CHECKING:
     from warpgrid.loaded import LoadedComponent
@@ -61,19 +62,21 @@ class GuestInstance:
         self._default_ticks = deadline_ticks(default_timeout_ms)
         self._sequential_lock = sequential_lock
         self._on_close = on_close
+        self._released = False
         self._funcs: dict[tuple[str, str], Any] = {}  # export -> Func of this instance
 
     def call_handler(self, request: HttpRequest, timeout_ms: int | None = None) -> HttpResponse:
         """Calls the http-handler export; raises GuestFault (and poisons) on any failure.
         ``timeout_ms`` defaults to the instance's deadline ([limits] request_timeout_ms)."""
         func = self._func(HTTP_HANDLER, "handle")
+        record = request_to_guest(request, self.context, self.loaded)
         if self.context.deployment.sequential:  # threading shim: guest declared "cooperative"
             with self._sequential_lock:
-                result = self._call(func, timeout_ms, request.to_wit())
+                result = self._call(func, timeout_ms, record)
         else:
-            result = self._call(func, timeout_ms, request.to_wit())
+            result = self._call(func, timeout_ms, record)
         try:
-            return HttpResponse.from_wit(result)
+            return response_from_guest(result, self.context, self.loaded)
         except (AttributeError, TypeError, ValueError) as e:
             raise GuestFault("bad-export", f"handler returned a malformed response: {e}") from None
 
@@ -91,9 +94,16 @@ class GuestInstance:
         queue = self.context.states.get("signals")
         return queue is not None and queue.deliver(signal)
 
+    def release(self) -> None:
+        """Gives back what the instance holds on the host (its database connections, its place
+        among the live instances). Once; the instance must not be called afterwards."""
+        if not self._released:
+            self._released = True
+            self._on_close(self)
+
     def close(self) -> None:
         """Releases the shim state and deletes the Store (its memory and WASI context) now."""
-        self._on_close(self)
+        self.release()
         RELEASES.delete(self.store)
 
     def __enter__(self) -> "GuestInstance":

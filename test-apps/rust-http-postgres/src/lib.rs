@@ -5,7 +5,8 @@
 //! the credentials. Settings come from the host's `[env]` (PG_HOST, PG_PORT, PG_DATABASE,
 //! PG_USER). The `users` table is created by `POST /setup` (idempotent).
 
-use axum::extract::Path;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -116,6 +117,12 @@ async fn resolve() -> Result<Json<Vec<String>>, AppError> {
     Ok(Json(addrs.iter().map(|a| a.to_string()).collect()))
 }
 
+/// `POST /echo`: the request body, unchanged. The host enforces [http] max_body_bytes, so axum's
+/// own 2 MB default limit is lifted for this route (bodies above 1 MiB cross in pieces).
+async fn echo(body: Bytes) -> Bytes {
+    body
+}
+
 fn app() -> Router {
     Router::new()
         .route("/health", get(health))
@@ -123,6 +130,7 @@ fn app() -> Router {
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user))
         .route("/resolve", get(resolve))
+        .route("/echo", post(echo).layer(DefaultBodyLimit::disable()))
 }
 
 warpgrid_sdk::http_service!(app());

@@ -175,6 +175,31 @@ def test_ready_instances_are_made_ahead_and_each_serves_one_request(make_engine,
     assert engine.live_instances() == []
 
 
+def test_a_used_instance_is_deleted_after_its_response_leaves(make_engine, http_guest, monkeypatch) -> None:
+    """Deleting a Store (unmapping its memory) happens on a background thread, after `handle`
+    returned (inline, each deletion would wait 5 s here and record False)."""
+    import threading
+
+    from warpgrid.guest import GuestInstance
+
+    engine = make_engine()
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest), ready_instances=1)
+    returned, deleted_after_return = threading.Event(), []
+    delete = GuestInstance.close
+
+    def close(guest: GuestInstance) -> None:
+        deleted_after_return.append(returned.wait(5))
+        delete(guest)
+
+    monkeypatch.setattr(GuestInstance, "close", close)
+    try:
+        assert dispatcher.handle(HttpRequest("GET", "/x")).status == 200
+        returned.set()
+    finally:
+        dispatcher.close()
+    assert deleted_after_return and all(deleted_after_return)
+
+
 def test_ready_instances_get_the_warmup_request_first(make_engine, http_guest) -> None:
     import time
 

@@ -32,7 +32,7 @@ def test_instantiating_a_guest_that_needs_a_disabled_shim_names_the_fix(make_eng
 def test_guest_without_shim_imports_runs_with_every_shim_disabled(make_engine, unpatched_guest) -> None:
     engine = make_engine(
         "[shims]\nfilesystem = false\ndns = false\nsignals = false\nthreading = false\ndatabase_proxy = false\n"
-        "http_client = false\n"
+        "http_client = false\nhttp_body = false\n"
     )
     assert engine.enabled_shims == []
     loaded = engine.load_component(unpatched_guest)
@@ -44,7 +44,7 @@ def test_startup_log_lists_active_shims_and_what_they_intercept(make_engine, cap
     with caplog.at_level(logging.INFO, logger="warpgrid"):
         make_engine("[shims]\nthreading = false\n")
     text = caplog.text
-    assert "active shims: dns, filesystem, http_client, signals" in text
+    assert "active shims: dns, filesystem, http_body, http_client, signals" in text
     assert "filesystem (warpgrid:shim/filesystem@0.1.0): virtual files" in text
     assert "/etc/resolv.conf" in text
     assert "dns (warpgrid:shim/dns@0.1.0): name resolution" in text

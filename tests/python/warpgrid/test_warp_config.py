@@ -36,7 +36,7 @@ def test_valid_config_parses_every_section(tmp_path: Path) -> None:
     path.write_text(VALID)
     config = load_config(path)
     assert config.source == str(path)
-    assert config.shims.enabled() == ["filesystem", "dns", "signals", "threading", "http_client"]
+    assert config.shims.enabled() == ["filesystem", "dns", "signals", "threading", "http_client", "http_body"]
     assert config.dns.registry == {"api.prod.warp.local": ["10.0.0.5", "10.0.0.6"]}
     assert config.dns.ttl_seconds == 5
     assert config.filesystem.files == {"/etc/app.conf": "mode=prod\n"}

@@ -46,6 +46,7 @@ def test_interfaces_and_worlds(resolved: dict) -> None:
     package = _package(resolved)
     assert set(package["interfaces"]) == {
         "filesystem", "dns", "signals", "database-proxy", "threading", "http-handler", "http-client",
+        "http-body",
     }
     assert set(package["worlds"]) == {"shim-enabled", "http-service", "cli-service"}
 
@@ -77,6 +78,14 @@ def test_service_worlds_export_their_entry_points(resolved: dict) -> None:
     cli = _interface_names(resolved, _world(resolved, "cli-service")["exports"])
     assert http == {"warpgrid:shim/http-handler@0.1.0"}
     assert cli == {"wasi:cli/run@0.2.12"}
+
+
+def test_only_http_services_import_http_body(resolved: dict) -> None:
+    """Bodies in pieces belong to the HTTP trigger: commands and plain shim users never see it."""
+    body = "warpgrid:shim/http-body@0.1.0"
+    assert body in _interface_names(resolved, _world(resolved, "http-service")["imports"])
+    for world in ("shim-enabled", "cli-service"):
+        assert body not in _interface_names(resolved, _world(resolved, world)["imports"])
 
 
 def test_host_facing_types_need_no_tagged_variants() -> None:

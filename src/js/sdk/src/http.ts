@@ -7,8 +7,9 @@
  *
  * ComponentizeJS maps the WIT export interface `http-handler` to the ES export
  * `httpHandler`; an async `handle` works (the engine runs its event loop until
- * the promise settles).
+ * the promise settles). Bodies beyond one record cross through `./body.ts`.
  */
+import { sendResponseBody, wholeRequestBody } from './body.js';
 
 /** The WIT `request` record as ComponentizeJS passes it. */
 export interface WitRequest {
@@ -87,7 +88,9 @@ export function serve(app: FetchApp | FetchHandler, options: ServeOptions = {}) 
   return {
     async handle(req: WitRequest): Promise<WitResponse> {
       try {
-        return await fromFetchResponse(await fetchFn(toFetchRequest(req, options)));
+        const whole = { ...req, body: wholeRequestBody(req.body) };
+        const res = await fromFetchResponse(await fetchFn(toFetchRequest(whole, options)));
+        return { ...res, body: sendResponseBody(res.body) };
       } catch (err) {
         return errorResponse(err);
       }

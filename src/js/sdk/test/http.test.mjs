@@ -47,3 +47,38 @@ test('addresses format as IPv4 and RFC 5952 IPv6', () => {
   const v6b = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
   assert.equal(formatAddress(v6b, true), '2001:db8::1');
 });
+
+test('a request body beyond the record is read from the host; a large response is written in pieces', async () => {
+  const { begin, exchange } = await import('warpgrid:shim/http-body@0.1.0');
+  const MiB = 1 << 20;
+  const whole = new Uint8Array(2 * MiB + 5).map((_, i) => (i * 7) & 255);
+  begin(whole);
+  const h = serve((req) => req.arrayBuffer().then((b) => new Response(new Uint8Array(b).reverse())));
+  const res = await h.handle({ method: 'POST', uri: '/echo', headers: [], body: whole.slice(0, MiB) });
+  assert.equal(exchange.reads, 3); // two pieces, then the empty end
+  assert.equal(res.body.length, 0);
+  assert.deepEqual(exchange.written.map((p) => p.length), [MiB, MiB, 5]);
+  const sent = new Uint8Array(2 * MiB + 5);
+  let at = 0;
+  for (const p of exchange.written) { sent.set(p, at); at += p.length; }
+  assert.deepEqual(sent, whole.slice().reverse());
+});
+
+test('bodies that fit the record never call the host', async () => {
+  const { begin, exchange } = await import('warpgrid:shim/http-body@0.1.0');
+  begin(new Uint8Array(0));
+  const h = serve((req) => req.text().then((t) => new Response(t.toUpperCase())));
+  const res = await h.handle({ method: 'POST', uri: '/', headers: [], body: enc.encode('small') });
+  assert.equal(dec.decode(res.body), 'SMALL');
+  assert.equal(exchange.reads, 0);
+  assert.equal(exchange.written.length, 0);
+});
+
+test('a response over the host limit stops at the refusal and leaves the record empty', async () => {
+  const { begin, exchange } = await import('warpgrid:shim/http-body@0.1.0');
+  begin(new Uint8Array(0), (1 << 20) + 10);
+  const h = serve(() => new Response(new Uint8Array(3 << 20)));
+  const res = await h.handle({ method: 'GET', uri: '/', headers: [], body: new Uint8Array(0) });
+  assert.equal(res.body.length, 0);
+  assert.deepEqual(exchange.written.map((p) => p.length), [1 << 20]);
+});

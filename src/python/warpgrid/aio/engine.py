@@ -35,6 +35,7 @@ from warpgrid.http.dispatch import as_fault, fault_response
 from warpgrid.http.messages import HttpRequest, HttpResponse
 from warpgrid.loaded import LoadedComponent
 from warpgrid.shims.base import Shim
+from warpgrid.shims.http_body import request_to_guest, response_from_guest
 
 from . import capi
 from .dbproxy import AsyncDatabaseProxy
@@ -116,7 +117,7 @@ class AsyncWarpGridEngine(EngineCore):
             func = instance.get_func(store, loaded.export_index(HTTP_HANDLER, "handle"))
             if func is None:
                 raise GuestFault("bad-export", f"export {HTTP_HANDLER}#handle is not a function")
-            call = capi.call_async(func, store, request.to_wit())
+            call = capi.call_async(func, store, request_to_guest(request, ctx, loaded))
             futures.append(call.future)
             try:
                 await GuestTask(call.future, deadline).run()
@@ -126,7 +127,7 @@ class AsyncWarpGridEngine(EngineCore):
             finally:
                 call.release()
             try:
-                return HttpResponse.from_wit(result)
+                return response_from_guest(result, ctx, loaded)
             except (AttributeError, TypeError, ValueError) as e:
                 raise GuestFault("bad-export", f"handler returned a malformed response: {e}") from None
         finally:

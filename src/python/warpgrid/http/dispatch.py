@@ -76,9 +76,12 @@ class RequestDispatcher:
         ``timeout_ms`` (default: [limits] request_timeout_ms) is shortened by a caller's deadline
         when another service calls this one (warpgrid.shims.http_client)."""
         try:
-            with self.ready.take() as guest:
+            guest = self.ready.take()
+            try:
                 shorter = timeout_ms is not None and timeout_ms < guest.default_timeout_ms
                 response = guest.call_handler(request, timeout_ms if shorter else None)
+            finally:
+                self.ready.retire(guest)
         except Exception as e:
             self.stats.count(fault=True)
             return fault_response(request, *as_fault(e, request))

@@ -49,6 +49,7 @@ SHIMS: tuple[ShimSpec, ...] = (
     ShimSpec("database_proxy", "database-proxy", "warpgrid.shims.database:DatabaseProxyShim", False),
     ShimSpec("threading", "threading", "warpgrid.shims.threading_model:ThreadingShim", True),
     ShimSpec("http_client", "http-client", "warpgrid.shims.http_client:HttpClientShim", True),
+    ShimSpec("http_body", "http-body", "warpgrid.shims.http_body:HttpBodyShim", True),
 )
 BY_NAME: Mapping[str, ShimSpec] = {s.name: s for s in SHIMS}
 BY_INTERFACE: Mapping[str, ShimSpec] = {s.interface: s for s in SHIMS}

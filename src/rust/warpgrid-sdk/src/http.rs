@@ -3,7 +3,8 @@
 //! The host hands each request over as a plain record (method, path-and-query, headers, whole
 //! body) and wants a plain record back. [`serve`] converts the record into an
 //! `http::Request`, drives the service on [`crate::rt`], collects the response body and
-//! converts back. Use [`crate::http_service!`] to export a service in one line.
+//! converts back; bodies beyond one record cross through [`crate::body`]. Use
+//! [`crate::http_service!`] to export a service in one line.
 
 use std::convert::Infallible;
 use std::fmt::Display;
@@ -73,7 +74,9 @@ where
     B: Body,
     B::Error: Display,
 {
-    let response = match to_http_request(request) {
+    let mut request = request;
+    request.body = crate::body::whole_request_body(std::mem::take(&mut request.body));
+    let mut response = match to_http_request(request) {
         Ok(req) => match crate::rt::block_on(call(service, req)) {
             Ok((parts, body)) => to_wit_response(parts, body),
             Err(e) => error_response(500, &e),
@@ -81,6 +84,7 @@ where
         Err(e) => error_response(400, &e),
     };
     crate::rt::drain();
+    response.body = crate::body::send_response_body(std::mem::take(&mut response.body));
     response
 }
 

@@ -18,6 +18,7 @@
 //! `warpgrid:shim/http-service`. Only the shim interfaces a program actually calls end up as
 //! imports of the final component.
 
+pub mod body;
 pub mod client;
 pub mod db;
 pub mod dns;

@@ -3,7 +3,9 @@
 The SDK is compiled with the TypeScript pinned in `third_party/js/componentize/package-lock.json`
 (the same tsc the component builds use), installed here with `npm ci` from a one-package lockfile
 built from that entry, so its integrity hash pins it. Then `node --test` runs the tests against
-the compiled `dist/`. Any tsc error or failing node test fails this test, with their output.
+the compiled `dist/`, with `warpgrid:shim/*` imports resolved to the test doubles in
+`test/host/` (the host interfaces exist only inside a component). Any tsc error or failing node
+test fails this test, with their output.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def test_sdk_node_unit_tests(tsc: tuple[Path, dict[str, str]], tmp_path: Path) -
     assert tests, f"no *.test.mjs in {SDK}/test"
 
     _run(["node", str(tsc_bin), "-p", "tsconfig.json"], sdk, env, f"tsc -p {SDK}/tsconfig.json")
-    output = _run(["node", "--test", "--test-reporter=tap", *(f"test/{t}" for t in tests)], sdk, env, "node --test")
+    output = _run(["node", "--import", "./test/host/register.mjs", "--test", "--test-reporter=tap", *(f"test/{t}" for t in tests)], sdk, env, "node --test")
 
     # node's TAP summary: every test ran and passed.
     counts = dict(re.findall(r"^# (tests|pass|fail) (\d+)$", output, re.MULTILINE))

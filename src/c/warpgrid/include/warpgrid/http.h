@@ -126,16 +126,86 @@ void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
     return out;
 }
 
+/*
+ * Bodies beyond one record: `warpgrid:shim/http-body@0.1.0` (see wit/shim.wit). The host puts at
+ * most WG_INLINE_BODY_BYTES of a request body in the record; the glue reads the rest, so
+ * wg_handle always sees the whole body. A response body above that size is written in pieces and
+ * returned with an empty record body. A build for a host without the interface (e.g. the
+ * wasi:http adapter in benchmarks/) defines WARPGRID_HTTP_INLINE_BODIES_ONLY.
+ */
+#define WG_INLINE_BODY_BYTES ((size_t)1 << 20)
+
+#ifndef WARPGRID_HTTP_INLINE_BODIES_ONLY
+struct wg_write_result {
+    uint8_t is_err;
+    struct wg_str err;
+};
+
+_Static_assert(sizeof(struct wg_write_result) == 12, "canonical ABI layout of result<_, string>");
+
+__attribute__((import_module("warpgrid:shim/http-body@0.1.0"), import_name("read-request-body")))
+extern void wg__read_request_body(uint64_t offset, uint32_t max_bytes, struct wg_bytes *ret);
+
+__attribute__((import_module("warpgrid:shim/http-body@0.1.0"), import_name("write-response-body")))
+extern void wg__write_response_body(const uint8_t *piece, size_t len, struct wg_write_result *ret);
+
+/* Takes ownership of the inline `body` and returns the whole request body. */
+static struct wg_bytes wg_read_whole_body(const uint8_t *body, size_t len) {
+    if (len != WG_INLINE_BODY_BYTES) return (struct wg_bytes){body, len};
+    size_t cap = 2 * len;
+    uint8_t *whole = realloc((void *)body, cap);
+    if (!whole) abort();
+    for (;;) {
+        struct wg_bytes piece;
+        wg__read_request_body(len, (uint32_t)WG_INLINE_BODY_BYTES, &piece);
+        if (piece.len == 0) break;
+        if (len + piece.len > cap) {
+            cap = 2 * (len + piece.len);
+            whole = realloc(whole, cap);
+            if (!whole) abort();
+        }
+        memcpy(whole + len, piece.ptr, piece.len);
+        len += piece.len;
+        free((void *)piece.ptr);
+    }
+    return (struct wg_bytes){whole, len};
+}
+
+/* Sends a response body above WG_INLINE_BODY_BYTES through the host and empties the record's.
+ * A refusal (over [http] max_body_bytes) needs no handling here: the host answers 502. */
+static void wg_write_large_body(struct wg_response *res) {
+    if (res->body.len <= WG_INLINE_BODY_BYTES) return;
+    for (size_t off = 0; off < res->body.len; off += WG_INLINE_BODY_BYTES) {
+        size_t n = res->body.len - off < WG_INLINE_BODY_BYTES ? res->body.len - off : WG_INLINE_BODY_BYTES;
+        struct wg_write_result result;
+        wg__write_response_body(res->body.ptr + off, n, &result);
+        if (result.is_err) {
+            wg_free_list((void *)result.err.ptr, result.err.len);
+            break;
+        }
+    }
+    free((void *)res->body.ptr);
+    res->body = (struct wg_bytes){NULL, 0};
+}
+#else
+static struct wg_bytes wg_read_whole_body(const uint8_t *body, size_t len) { return (struct wg_bytes){body, len}; }
+static void wg_write_large_body(struct wg_response *res) { (void)res; }
+#endif
+
 static struct wg_response wg_response_slot;
 
 __attribute__((export_name("warpgrid:shim/http-handler@0.1.0#handle")))
 struct wg_response *wg_export_handle(const char *method, size_t method_len, const char *uri,
                                      size_t uri_len, struct wg_header *headers, size_t headers_len,
                                      const uint8_t *body, size_t body_len) {
+    struct wg_bytes whole = wg_read_whole_body(body, body_len);
+    body = whole.ptr;
+    body_len = whole.len;
     struct wg_request req = {
         {method, method_len}, {uri, uri_len}, {headers, headers_len}, {body, body_len}};
     memset(&wg_response_slot, 0, sizeof wg_response_slot);
     wg_handle(&req, &wg_response_slot);
+    wg_write_large_body(&wg_response_slot);
     /* The request was copied in with cabi_realloc and is ours to free (an empty list's pointer
      * is only its alignment, never an allocation). */
     for (size_t i = 0; i < headers_len; i++) {

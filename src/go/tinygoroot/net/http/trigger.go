@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unsafe"
 	"warpgrid/abi"
+	"warpgrid/shim"
 )
 
 // How a request reaches a handler:
@@ -89,9 +90,10 @@ func exportHandle(methodPtr, methodLen, uriPtr, uriLen, headersPtr, headersLen, 
 	}
 	body := abi.Bytes(bodyPtr, bodyLen)
 	abi.Release() // everything is copied: the request blocks may go
+	body = shim.WholeRequestBody(body)
 
 	status, respHeader, respBody := serveOne(method, uri, header, body)
-	writeResponse(status, respHeader, respBody)
+	writeResponse(status, respHeader, shim.SendResponseBody(respBody))
 	return uint32(uintptr(unsafe.Pointer(&retArea)))
 }
 

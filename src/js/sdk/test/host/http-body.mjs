@@ -1,0 +1,19 @@
+// Test double of the host's warpgrid:shim/http-body: serves `exchange.request` in pieces and
+// records written pieces, refusing past `exchange.limit` as the host does.
+export const exchange = { request: new Uint8Array(0), written: [], limit: Infinity, reads: 0 };
+
+export function begin(request, limit = Infinity) {
+  Object.assign(exchange, { request, written: [], limit, reads: 0 });
+}
+
+export function readRequestBody(offset, maxBytes) {
+  exchange.reads += 1;
+  const start = Number(offset);
+  return exchange.request.slice(start, start + Math.min(maxBytes, 1 << 20));
+}
+
+export function writeResponseBody(piece) {
+  const total = exchange.written.reduce((n, p) => n + p.length, 0) + piece.length;
+  if (total > exchange.limit) throw new Error(`response body exceeds [http] max_body_bytes = ${exchange.limit}`);
+  exchange.written.push(Uint8Array.from(piece));
+}
