@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="b2e220915ec5b3c8e2b4baef407ee3fe93d26ec29670ed60d88489ed9f1767bd",
-    size=128174,
+    sha256="61dac29361e7884d5b28332cf0a007f7816d08c2ac882fc0f2e33d550d9d9a91",
+    size=128653,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -51,14 +51,15 @@ test('addresses format as IPv4 and RFC 5952 IPv6', () => {
 test('a request body beyond the record is read from the host; a large response is written in pieces', async () => {
   const { begin, exchange } = await import('warpgrid:shim/http-body@0.1.0');
   const MiB = 1 << 20;
-  const whole = new Uint8Array(2 * MiB + 5).map((_, i) => (i * 7) & 255);
+  const inline = 4096;
+  const whole = new Uint8Array(2 * MiB + inline + 5).map((_, i) => (i * 7) & 255);
   begin(whole);
   const h = serve((req) => req.arrayBuffer().then((b) => new Response(new Uint8Array(b).reverse())));
-  const res = await h.handle({ method: 'POST', uri: '/echo', headers: [], body: whole.slice(0, MiB) });
-  assert.equal(exchange.reads, 3); // two pieces, then the empty end
+  const res = await h.handle({ method: 'POST', uri: '/echo', headers: [], body: whole.slice(0, inline) });
+  assert.equal(exchange.reads, 4); // three pieces (1 MiB, 1 MiB, 5 bytes), then the empty end
   assert.equal(res.body.length, 0);
-  assert.deepEqual(exchange.written.map((p) => p.length), [MiB, MiB, 5]);
-  const sent = new Uint8Array(2 * MiB + 5);
+  assert.deepEqual(exchange.written.map((p) => p.length), [MiB, MiB, inline + 5]);
+  const sent = new Uint8Array(whole.length);
   let at = 0;
   for (const p of exchange.written) { sent.set(p, at); at += p.length; }
   assert.deepEqual(sent, whole.slice().reverse());
@@ -70,6 +71,8 @@ test('bodies that fit the record never call the host', async () => {
   const h = serve((req) => req.text().then((t) => new Response(t.toUpperCase())));
   const res = await h.handle({ method: 'POST', uri: '/', headers: [], body: enc.encode('small') });
   assert.equal(dec.decode(res.body), 'SMALL');
+  const edge = await h.handle({ method: 'POST', uri: '/', headers: [], body: enc.encode('x'.repeat(4095)) });
+  assert.equal(edge.body.length, 4095);
   assert.equal(exchange.reads, 0);
   assert.equal(exchange.written.length, 0);
 });

@@ -1,19 +1,22 @@
-"""warpgrid:shim/http-body: request and response bodies in pieces of at most 1 MiB.
+"""warpgrid:shim/http-body: request and response bodies beyond a small inline part.
 
 Why: wasmtime-py 50/51 can only call a component through the C API's dynamic values, which lift
-a `list<u8>` as one 32-48 byte value per byte and charge it against a fixed 128 MiB "hostcall
-fuel" budget per call. A body above ~2.6 MiB in one record traps, whatever [http]
-max_body_bytes says, and the Rust API's `Store::set_hostcall_fuel` is not in the C API. So the
-http-handler records carry at most `INLINE_BYTES` of a body, and the rest crosses through this
-interface, one bounded piece per host call (wit/shim.wit documents the guest's side).
+a `list<u8>` as one 32-48 byte value per byte: ~60-85 ms of work per MiB each way, and above
+~2.6 MiB in one call the fixed 128 MiB "hostcall fuel" budget traps, whatever [http]
+max_body_bytes says (the Rust API's `Store::set_hostcall_fuel` is not in the C API). A WIT
+`string` crosses as one copy. So the http-handler records carry at most `INLINE_BYTES` of a body
+and the rest crosses through this interface as base64 text, one piece of at most `PIECE_BYTES`
+per host call (wit/shim.wit documents the guest's side; every SDK does it in its handler glue).
+A guest whose runtime lowers strings slowly (ComponentizeJS) writes raw `list<u8>` pieces instead.
 
 Per instance, a :class:`BodyExchange` holds the current request's whole body (already bounded
 by the server's max_body_bytes) and the pieces of the response written so far, refusing a
-piece that would take the response past max_body_bytes.
+piece that is not base64 or that would take the response past max_body_bytes.
 """
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -28,9 +31,10 @@ if TYPE_CHECKING:
     from warpgrid.context import InstanceContext
     from warpgrid.loaded import LoadedComponent
 
-# The most body bytes one record or one call carries: well inside the per-call budget
-# (~2.6 MiB of list<u8>) with room for headers.
-INLINE_BYTES = 1 << 20
+# Body bytes in the records: below this, one host call costs more than the list<u8> it saves.
+INLINE_BYTES = 4 << 10
+# Decoded body bytes per piece (a 1.33 MiB base64 string: well inside the per-call budget).
+PIECE_BYTES = 1 << 20
 NAME = "http_body"
 INTERFACE = f"{PACKAGE}/http-body@{VERSION}"
 
@@ -43,7 +47,7 @@ class BodyExchange:
         self._request = b""
         self._pieces: list[bytes] = []
         self._written = 0
-        self._refused: str | None = None
+        self._refused: tuple[str, str] | None = None  # (fault kind, why)
 
     def begin(self, request: HttpRequest) -> SimpleNamespace:
         """The request's WIT record with at most INLINE_BYTES of its body; keeps the whole body
@@ -55,22 +59,42 @@ class BodyExchange:
             record.body = self._request[:INLINE_BYTES]
         return record
 
-    def read(self, offset: int, max_bytes: int) -> bytes:
-        return self._request[offset:offset + min(max_bytes, INLINE_BYTES)]
+    def read(self, offset: int, max_bytes: int) -> str:
+        piece = self._request[offset:offset + min(max_bytes, PIECE_BYTES)]
+        return binascii.b2a_base64(piece, newline=False).decode("ascii")
 
-    def write(self, piece: bytes) -> str | None:
-        """None when `piece` is appended, else why it was refused (the response is then lost)."""
-        if self._refused is None and self._written + len(piece) > self.max_body_bytes:
-            self._refused = (
+    def write(self, piece: str) -> str | None:
+        """None when the bytes `piece` (base64) encodes are appended, else why it was refused
+        (the response is then lost: the host answers with a fault)."""
+        if self._refused is None:
+            try:
+                data = binascii.a2b_base64(piece, strict_mode=True)
+            except (binascii.Error, ValueError) as e:
+                self._refuse("bad-export", f"write-response-body: a piece is not base64 ({e})")
+            else:
+                self._append("write-response-body", data)
+        return self._refused[1] if self._refused is not None else None
+
+    def write_bytes(self, piece: bytes) -> str | None:
+        """`write` for a raw piece."""
+        if self._refused is None:
+            self._append("write-response-bytes", piece)
+        return self._refused[1] if self._refused is not None else None
+
+    def _refuse(self, kind: str, why: str) -> None:
+        self._refused, self._pieces = (kind, why), []
+
+    def _append(self, call: str, data: bytes) -> None:
+        if len(data) > PIECE_BYTES:
+            self._refuse("bad-export", f"{call}: a piece of {len(data)} bytes is over the {PIECE_BYTES}-byte limit")
+        elif self._written + len(data) > self.max_body_bytes:
+            self._refuse("too-large", (
                 f"response body exceeds [http] max_body_bytes = {self.max_body_bytes} "
-                f"(the guest wrote {self._written + len(piece)} bytes)"
-            )
-            self._pieces = []
-        if self._refused is not None:
-            return self._refused
-        self._pieces.append(piece)
-        self._written += len(piece)
-        return None
+                f"(the guest wrote {self._written + len(data)} bytes)"
+            ))
+        else:
+            self._pieces.append(data)
+            self._written += len(data)
 
     def finish(self, record: Any) -> HttpResponse:
         """The guest's response: its written pieces, then the record's own body."""
@@ -78,7 +102,7 @@ class BodyExchange:
         refused, pieces = self._refused, self._pieces
         self._request, self._pieces, self._written, self._refused = b"", [], 0, None
         if refused is not None:
-            raise GuestFault("too-large", refused)
+            raise GuestFault(*refused)
         if pieces:
             pieces.append(response.body)
             response.body = b"".join(pieces)
@@ -116,7 +140,7 @@ class HttpBodyShim(Shim):
 
     def describe(self) -> str:
         return (
-            f"HTTP bodies beyond {INLINE_BYTES >> 20} MiB in pieces of at most {INLINE_BYTES >> 20} MiB, "
+            f"HTTP bodies beyond {INLINE_BYTES >> 10} KiB in base64 pieces of at most {PIECE_BYTES >> 20} MiB, "
             f"responses up to [http] max_body_bytes = {self.max_body_bytes}"
         )
 
@@ -129,8 +153,10 @@ class HttpBodyShim(Shim):
             "read-request-body",
             lambda store, offset, max_bytes: context_of(store).state_for(name).read(offset, max_bytes),
         )
-        instance.add_func("write-response-body", lambda store, piece: self._write(store, piece))
-
-    def _write(self, store: Any, piece: bytes) -> Any:
-        refused = context_of(store).state_for(self.name).write(bytes(piece))
-        return refused  # None -> ok(()), a string -> err(string)
+        # None -> ok(()), a string -> err(string)
+        instance.add_func(
+            "write-response-body", lambda store, piece: context_of(store).state_for(name).write(piece)
+        )
+        instance.add_func(
+            "write-response-bytes", lambda store, piece: context_of(store).state_for(name).write_bytes(bytes(piece))
+        )

@@ -1,14 +1,20 @@
-//! Bodies larger than one WIT record carries (`warpgrid:shim/http-body`, see `wit/shim.wit`).
+//! Bodies beyond the record (`warpgrid:shim/http-body`, see `wit/shim.wit`).
 //!
 //! The Python host can only call a component through wasmtime's C API, which lifts a
-//! `list<u8>` byte by byte against a fixed per-call budget (one list above ~2.6 MiB traps). So
-//! the host puts at most the first [`INLINE_BODY_BYTES`] of a request body in the record, and
-//! the rest, like a response body above that size, crosses in pieces of at most that size.
+//! `list<u8>` as one value per byte (and traps above ~2.6 MiB in one call), while a `string`
+//! crosses as one copy. So the host puts at most the first [`INLINE_BODY_BYTES`] of a request
+//! body in the record, and the rest, like a response body above that size, crosses as base64
+//! pieces of at most [`PIECE_BYTES`] decoded.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 
 use crate::bindings::warpgrid::shim::http_body as wit;
 
-/// The most body bytes one record or one call carries (1 MiB).
-pub const INLINE_BODY_BYTES: usize = 1 << 20;
+/// The most body bytes the http-handler records carry (4 KiB).
+pub const INLINE_BODY_BYTES: usize = 4 << 10;
+/// The most body bytes one http-body call carries (1 MiB).
+pub const PIECE_BYTES: usize = 1 << 20;
 
 /// The whole request body: `inline` plus what the host holds beyond it.
 pub fn whole_request_body(mut body: Vec<u8>) -> Vec<u8> {
@@ -16,11 +22,13 @@ pub fn whole_request_body(mut body: Vec<u8>) -> Vec<u8> {
         return body;
     }
     loop {
-        let piece = wit::read_request_body(body.len() as u64, INLINE_BODY_BYTES as u32);
+        let piece = wit::read_request_body(body.len() as u64, PIECE_BYTES as u32);
         if piece.is_empty() {
             return body;
         }
-        body.extend_from_slice(&piece);
+        STANDARD
+            .decode_vec(piece.as_bytes(), &mut body)
+            .expect("warpgrid http-body: the host sent a piece that is not base64");
     }
 }
 
@@ -31,8 +39,11 @@ pub fn send_response_body(body: Vec<u8>) -> Vec<u8> {
     if body.len() <= INLINE_BODY_BYTES {
         return body;
     }
-    for piece in body.chunks(INLINE_BODY_BYTES) {
-        if wit::write_response_body(piece).is_err() {
+    let mut text = String::with_capacity(PIECE_BYTES / 3 * 4 + 4);
+    for piece in body.chunks(PIECE_BYTES) {
+        text.clear();
+        STANDARD.encode_string(piece, &mut text);
+        if wit::write_response_body(&text).is_err() {
             break;
         }
     }

@@ -127,13 +127,15 @@ void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
 }
 
 /*
- * Bodies beyond one record: `warpgrid:shim/http-body@0.1.0` (see wit/shim.wit). The host puts at
+ * Bodies beyond the record: `warpgrid:shim/http-body@0.1.0` (see wit/shim.wit). The host puts at
  * most WG_INLINE_BODY_BYTES of a request body in the record; the glue reads the rest, so
  * wg_handle always sees the whole body. A response body above that size is written in pieces and
- * returned with an empty record body. A build for a host without the interface (e.g. the
- * wasi:http adapter in benchmarks/) defines WARPGRID_HTTP_INLINE_BODIES_ONLY.
+ * returned with an empty record body. Pieces cross as base64 text (a WIT string is one copy for
+ * the host, where a list<u8> is one value per byte). A build for a host without the interface
+ * (e.g. the wasi:http adapter in benchmarks/) defines WARPGRID_HTTP_INLINE_BODIES_ONLY.
  */
-#define WG_INLINE_BODY_BYTES ((size_t)1 << 20)
+#define WG_INLINE_BODY_BYTES ((size_t)4096)
+#define WG_BODY_PIECE_BYTES ((size_t)1 << 20)
 
 #ifndef WARPGRID_HTTP_INLINE_BODIES_ONLY
 struct wg_write_result {
@@ -144,28 +146,72 @@ struct wg_write_result {
 _Static_assert(sizeof(struct wg_write_result) == 12, "canonical ABI layout of result<_, string>");
 
 __attribute__((import_module("warpgrid:shim/http-body@0.1.0"), import_name("read-request-body")))
-extern void wg__read_request_body(uint64_t offset, uint32_t max_bytes, struct wg_bytes *ret);
+extern void wg__read_request_body(uint64_t offset, uint32_t max_bytes, struct wg_str *ret);
 
 __attribute__((import_module("warpgrid:shim/http-body@0.1.0"), import_name("write-response-body")))
-extern void wg__write_response_body(const uint8_t *piece, size_t len, struct wg_write_result *ret);
+extern void wg__write_response_body(const char *piece, size_t len, struct wg_write_result *ret);
+
+static const char wg_base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* RFC 4648 base64 with padding; `out` holds 4 * ceil(len / 3) bytes. */
+static size_t wg_base64_encode(const uint8_t *in, size_t len, char *out) {
+    size_t o = 0, i = 0;
+    for (; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = wg_base64_alphabet[v >> 18];
+        out[o++] = wg_base64_alphabet[(v >> 12) & 63];
+        out[o++] = wg_base64_alphabet[(v >> 6) & 63];
+        out[o++] = wg_base64_alphabet[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+        out[o++] = wg_base64_alphabet[v >> 18];
+        out[o++] = wg_base64_alphabet[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? wg_base64_alphabet[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    return o;
+}
+
+/* Decodes the host's padded base64 into `out` (3 * len / 4 bytes at most); returns the length. */
+static size_t wg_base64_decode(const char *in, size_t len, uint8_t *out) {
+    static int8_t value[256];
+    if (!value['B']) {
+        memset(value, -1, sizeof value);
+        for (int k = 0; k < 64; k++) value[(uint8_t)wg_base64_alphabet[k]] = (int8_t)k;
+    }
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len && in[i] != '='; i++) {
+        int8_t v = value[(uint8_t)in[i]];
+        if (v < 0) abort(); /* the host sends padded RFC 4648 base64 only */
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return o;
+}
 
 /* Takes ownership of the inline `body` and returns the whole request body. */
 static struct wg_bytes wg_read_whole_body(const uint8_t *body, size_t len) {
     if (len != WG_INLINE_BODY_BYTES) return (struct wg_bytes){body, len};
-    size_t cap = 2 * len;
+    size_t cap = len + WG_BODY_PIECE_BYTES;
     uint8_t *whole = realloc((void *)body, cap);
     if (!whole) abort();
     for (;;) {
-        struct wg_bytes piece;
-        wg__read_request_body(len, (uint32_t)WG_INLINE_BODY_BYTES, &piece);
+        struct wg_str piece;
+        wg__read_request_body(len, (uint32_t)WG_BODY_PIECE_BYTES, &piece);
         if (piece.len == 0) break;
-        if (len + piece.len > cap) {
-            cap = 2 * (len + piece.len);
+        if (len + piece.len / 4 * 3 > cap) {
+            cap = 2 * (len + piece.len / 4 * 3);
             whole = realloc(whole, cap);
             if (!whole) abort();
         }
-        memcpy(whole + len, piece.ptr, piece.len);
-        len += piece.len;
+        len += wg_base64_decode(piece.ptr, piece.len, whole + len);
         free((void *)piece.ptr);
     }
     return (struct wg_bytes){whole, len};
@@ -175,15 +221,18 @@ static struct wg_bytes wg_read_whole_body(const uint8_t *body, size_t len) {
  * A refusal (over [http] max_body_bytes) needs no handling here: the host answers 502. */
 static void wg_write_large_body(struct wg_response *res) {
     if (res->body.len <= WG_INLINE_BODY_BYTES) return;
-    for (size_t off = 0; off < res->body.len; off += WG_INLINE_BODY_BYTES) {
-        size_t n = res->body.len - off < WG_INLINE_BODY_BYTES ? res->body.len - off : WG_INLINE_BODY_BYTES;
+    char *text = malloc((WG_BODY_PIECE_BYTES + 2) / 3 * 4);
+    if (!text) abort();
+    for (size_t off = 0; off < res->body.len; off += WG_BODY_PIECE_BYTES) {
+        size_t n = res->body.len - off < WG_BODY_PIECE_BYTES ? res->body.len - off : WG_BODY_PIECE_BYTES;
         struct wg_write_result result;
-        wg__write_response_body(res->body.ptr + off, n, &result);
+        wg__write_response_body(text, wg_base64_encode(res->body.ptr + off, n, text), &result);
         if (result.is_err) {
             wg_free_list((void *)result.err.ptr, result.err.len);
             break;
         }
     }
+    free(text);
     free((void *)res->body.ptr);
     res->body = (struct wg_bytes){NULL, 0};
 }

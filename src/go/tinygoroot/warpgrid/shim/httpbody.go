@@ -1,16 +1,17 @@
 package shim
 
 import (
+	"encoding/base64"
 	"runtime"
 	"unsafe"
 	"warpgrid/abi"
 )
 
-// Bodies larger than one WIT record carries (warpgrid:shim/http-body, see wit/shim.wit). The
-// Python host can only call a component through wasmtime's C API, which lifts a list<u8> byte by
-// byte against a fixed per-call budget (one list above ~2.6 MiB traps), so the host puts at most
-// the first InlineBodyBytes of a request body in the record; the rest, like a response body
-// above that size, crosses in pieces of at most that size.
+// Bodies beyond the record (warpgrid:shim/http-body, see wit/shim.wit). The Python host can only
+// call a component through wasmtime's C API, which lifts a list<u8> as one value per byte (and
+// traps above ~2.6 MiB in one call), while a string is one copy. So the host puts at most the
+// first InlineBodyBytes of a request body in the record, and the rest, like a response body
+// above that size, crosses as base64 pieces of at most PieceBytes decoded.
 
 //go:wasmimport warpgrid:shim/http-body@0.1.0 read-request-body
 func httpBodyRead(offset uint64, maxBytes uint32, ret unsafe.Pointer)
@@ -18,8 +19,12 @@ func httpBodyRead(offset uint64, maxBytes uint32, ret unsafe.Pointer)
 //go:wasmimport warpgrid:shim/http-body@0.1.0 write-response-body
 func httpBodyWrite(piecePtr, pieceLen uint32, ret unsafe.Pointer)
 
-// InlineBodyBytes is the most body bytes one record or one call carries (1 MiB).
-const InlineBodyBytes = 1 << 20
+const (
+	// InlineBodyBytes is the most body bytes the http-handler records carry (4 KiB).
+	InlineBodyBytes = 4 << 10
+	// PieceBytes is the most body bytes one http-body call carries (1 MiB).
+	PieceBytes = 1 << 20
+)
 
 // WholeRequestBody returns the whole request body: inline plus what the host holds beyond it.
 // It releases abi's pinned blocks, so call it after the request record is copied.
@@ -29,14 +34,20 @@ func WholeRequestBody(inline []byte) []byte {
 		return body
 	}
 	for {
-		var ret [2]uint32 // list<u8>: {ptr, len}
-		httpBodyRead(uint64(len(body)), InlineBodyBytes, unsafe.Pointer(&ret))
-		piece := abi.Bytes(ret[0], ret[1])
+		var ret [2]uint32 // string: {ptr, len}
+		httpBodyRead(uint64(len(body)), PieceBytes, unsafe.Pointer(&ret))
+		text := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(ret[0]))), ret[1])
+		start := len(body)
+		body = append(body, make([]byte, base64.StdEncoding.DecodedLen(len(text)))...)
+		n, err := base64.StdEncoding.Decode(body[start:], text)
 		abi.Release()
-		if len(piece) == 0 {
+		if err != nil {
+			panic("warpgrid http-body: the host sent a piece that is not base64: " + err.Error())
+		}
+		body = body[:start+n]
+		if n == 0 {
 			return body
 		}
-		body = append(body, piece...)
 	}
 }
 
@@ -47,12 +58,15 @@ func SendResponseBody(body []byte) []byte {
 	if len(body) <= InlineBodyBytes {
 		return body
 	}
-	for off := 0; off < len(body); off += InlineBodyBytes {
-		piece := body[off:min(off+InlineBodyBytes, len(body))]
+	text := make([]byte, base64.StdEncoding.EncodedLen(PieceBytes))
+	for off := 0; off < len(body); off += PieceBytes {
+		piece := body[off:min(off+PieceBytes, len(body))]
+		n := base64.StdEncoding.EncodedLen(len(piece))
+		base64.StdEncoding.Encode(text, piece)
 		var ret [3]uint32 // result<_, string>: discriminant @0, error string @4
-		ptr, n := abi.BytesPtr(piece)
-		httpBodyWrite(ptr, n, unsafe.Pointer(&ret))
-		runtime.KeepAlive(piece)
+		ptr, _ := abi.BytesPtr(text[:n])
+		httpBodyWrite(ptr, uint32(n), unsafe.Pointer(&ret))
+		runtime.KeepAlive(text)
 		abi.Release() // the error string, if any
 		if uint8(ret[0]) != 0 {
 			break
