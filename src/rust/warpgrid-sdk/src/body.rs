@@ -39,7 +39,7 @@ pub fn send_response_body(body: Vec<u8>) -> Vec<u8> {
     if body.len() <= INLINE_BODY_BYTES {
         return body;
     }
-    let mut text = String::with_capacity(PIECE_BYTES / 3 * 4 + 4);
+    let mut text = String::with_capacity(body.len().min(PIECE_BYTES).div_ceil(3) * 4);
     for piece in body.chunks(PIECE_BYTES) {
         text.clear();
         STANDARD.encode_string(piece, &mut text);

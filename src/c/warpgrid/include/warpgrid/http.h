@@ -173,25 +173,25 @@ static size_t wg_base64_encode(const uint8_t *in, size_t len, char *out) {
     return o;
 }
 
-/* Decodes the host's padded base64 into `out` (3 * len / 4 bytes at most); returns the length. */
+/* Decodes the host's padded base64 (whole 4-character groups) into `out` (3 * len / 4 bytes at
+ * most); returns the length. */
 static size_t wg_base64_decode(const char *in, size_t len, uint8_t *out) {
     static int8_t value[256];
     if (!value['B']) {
         memset(value, -1, sizeof value);
         for (int k = 0; k < 64; k++) value[(uint8_t)wg_base64_alphabet[k]] = (int8_t)k;
+        value['='] = 0;
     }
+    if (len % 4) abort(); /* the host sends padded RFC 4648 base64 only */
     size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len && in[i] != '='; i++) {
-        int8_t v = value[(uint8_t)in[i]];
-        if (v < 0) abort(); /* the host sends padded RFC 4648 base64 only */
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
+    for (size_t i = 0; i < len; i += 4) {
+        int8_t a = value[(uint8_t)in[i]], b = value[(uint8_t)in[i + 1]];
+        int8_t c = value[(uint8_t)in[i + 2]], d = value[(uint8_t)in[i + 3]];
+        if ((a | b | c | d) < 0) abort();
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+        out[o++] = (uint8_t)(v >> 16);
+        if (in[i + 2] != '=') out[o++] = (uint8_t)(v >> 8);
+        if (in[i + 3] != '=') out[o++] = (uint8_t)v;
     }
     return o;
 }
@@ -221,7 +221,8 @@ static struct wg_bytes wg_read_whole_body(const uint8_t *body, size_t len) {
  * A refusal (over [http] max_body_bytes) needs no handling here: the host answers 502. */
 static void wg_write_large_body(struct wg_response *res) {
     if (res->body.len <= WG_INLINE_BODY_BYTES) return;
-    char *text = malloc((WG_BODY_PIECE_BYTES + 2) / 3 * 4);
+    size_t most = res->body.len < WG_BODY_PIECE_BYTES ? res->body.len : WG_BODY_PIECE_BYTES;
+    char *text = malloc((most + 2) / 3 * 4);
     if (!text) abort();
     for (size_t off = 0; off < res->body.len; off += WG_BODY_PIECE_BYTES) {
         size_t n = res->body.len - off < WG_BODY_PIECE_BYTES ? res->body.len - off : WG_BODY_PIECE_BYTES;

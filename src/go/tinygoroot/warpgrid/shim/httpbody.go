@@ -3,6 +3,7 @@ package shim
 import (
 	"encoding/base64"
 	"runtime"
+	"slices"
 	"unsafe"
 	"warpgrid/abi"
 )
@@ -37,8 +38,8 @@ func WholeRequestBody(inline []byte) []byte {
 		var ret [2]uint32 // string: {ptr, len}
 		httpBodyRead(uint64(len(body)), PieceBytes, unsafe.Pointer(&ret))
 		text := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(ret[0]))), ret[1])
-		start := len(body)
-		body = append(body, make([]byte, base64.StdEncoding.DecodedLen(len(text)))...)
+		start, most := len(body), base64.StdEncoding.DecodedLen(len(text))
+		body = slices.Grow(body, most)[:start+most]
 		n, err := base64.StdEncoding.Decode(body[start:], text)
 		abi.Release()
 		if err != nil {
@@ -58,7 +59,7 @@ func SendResponseBody(body []byte) []byte {
 	if len(body) <= InlineBodyBytes {
 		return body
 	}
-	text := make([]byte, base64.StdEncoding.EncodedLen(PieceBytes))
+	text := make([]byte, base64.StdEncoding.EncodedLen(min(len(body), PieceBytes)))
 	for off := 0; off < len(body); off += PieceBytes {
 		piece := body[off:min(off+PieceBytes, len(body))]
 		n := base64.StdEncoding.EncodedLen(len(piece))
