@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="61dac29361e7884d5b28332cf0a007f7816d08c2ac882fc0f2e33d550d9d9a91",
-    size=128653,
+    sha256="18dd72cf1146e589ea89fafa888cb9ac481573f21e5990afd4007f7523ded2f9",
+    size=128697,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -140,7 +140,9 @@ def test_serve_with_workers_reports_a_worker_that_cannot_start(tmp_path) -> None
 
 def test_body_over_the_wasmtime_copy_budget_is_a_clear_502(make_engine, http_guest) -> None:
     """wasmtime 50's C API cannot lift a list<u8> over ~2.6 MiB (hostcall fuel): the request
-    gets a 502 that says so, not a generic trap; a body under the budget round-trips."""
+    gets a 502 that says so, not a generic trap; a body under the budget round-trips. This test
+    guest does not import warpgrid:shim/http-body, so its bodies cross whole, as they did for
+    every component before the interface (scenarios/test_large_bodies.py: the SDKs' pieces)."""
     from warpgrid.faults import MAX_LIFTED_BYTES
 
     engine = make_engine("[limits]\nmemory_mb = 64\n")

@@ -75,7 +75,10 @@ class ReadyInstances:
 
     def _delete_spent(self) -> None:
         while (guest := self._spent.get()) is not None:
-            guest.close()
+            try:
+                guest.close()
+            except Exception:  # one failed deletion must not stop the ones after it
+                log.exception("ready instances: deleting a used instance failed")
 
     def _fill(self) -> None:
         while not self._stop.is_set():
