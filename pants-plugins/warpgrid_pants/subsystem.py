@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="18dd72cf1146e589ea89fafa888cb9ac481573f21e5990afd4007f7523ded2f9",
-    size=128697,
+    sha256="2b94d162912b63fd5924e81a30c6502778950b969a44e5906078a30e2d4a60f5",
+    size=128904,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -202,6 +202,36 @@ def test_a_used_instance_is_deleted_after_its_response_leaves(make_engine, http_
     assert deleted_after_return and all(deleted_after_return)
 
 
+def test_the_background_deletion_backlog_is_bounded(make_engine, http_guest, monkeypatch) -> None:
+    """When the deleting thread falls behind (here: it is held), requests delete their own used
+    instances past SPENT_BACKLOG, so memory stays bounded under load."""
+    import threading
+
+    from warpgrid.guest import GuestInstance
+    from warpgrid.http.ready import SPENT_BACKLOG
+
+    engine = make_engine()
+    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest), ready_instances=1)
+    held, inline = threading.Event(), []
+    delete = GuestInstance.close
+
+    def close(guest: GuestInstance) -> None:
+        if threading.current_thread().name == "warpgrid-spent":
+            held.wait(10)
+        else:
+            inline.append(guest)
+        delete(guest)
+
+    monkeypatch.setattr(GuestInstance, "close", close)
+    try:
+        for _ in range(SPENT_BACKLOG + 4):
+            assert dispatcher.handle(HttpRequest("GET", "/x")).status == 200
+        assert len(inline) >= 3  # one may be held by the thread, SPENT_BACKLOG wait, the rest inline
+    finally:
+        held.set()
+        dispatcher.close()
+
+
 def test_ready_instances_get_the_warmup_request_first(make_engine, http_guest) -> None:
     import time
 

@@ -16,7 +16,8 @@ host's warm-up, which is the same for all; choose a route without side effects.
 
 The other end moves off the request path too: a used instance gives back its host resources at
 once (``retire``), but its Store (for a JS component, ~14 MB of memory to unmap: ~0.15 ms) is
-deleted by a second background thread after the response has left.
+deleted by a second background thread after the response has left, a few at most: beyond
+``SPENT_BACKLOG`` waiting, the request deletes its own, so memory stays bounded under load.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from warpgrid.loaded import LoadedComponent
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
+# Used instances waiting for the background deletion; past this, a request deletes its own
+# (under saturation the deleting thread gets too few GIL turns to keep up, and a JS instance
+# is ~14 MB: an unbounded backlog grew to 2.3 GB at 64 connections).
+SPENT_BACKLOG = 4
 
 
 class ReadyInstances:
@@ -66,8 +71,8 @@ class ReadyInstances:
 
     def retire(self, guest: GuestInstance) -> None:
         """Ends a used instance: its host resources now, its Store in the background (inline
-        when no background threads run)."""
-        if not self._threads:
+        when no background threads run, or when SPENT_BACKLOG instances already wait)."""
+        if not self._threads or self._spent.qsize() >= SPENT_BACKLOG:
             guest.close()
             return
         guest.release()
