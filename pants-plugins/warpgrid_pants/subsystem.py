@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="2b94d162912b63fd5924e81a30c6502778950b969a44e5906078a30e2d4a60f5",
-    size=128904,
+    sha256="36cf53274e203039a9a9c135ff6f0a1897a5c209fe6b2e6926361284c44f4edc",
+    size=128947,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -73,12 +73,17 @@ class BodyExchange:
                 self._refuse("bad-export", f"write-response-body: a piece is not base64 ({e})")
             else:
                 self._append("write-response-body", data)
-        return self._refused[1] if self._refused is not None else None
+        return self._refusal
 
     def write_bytes(self, piece: bytes) -> str | None:
         """`write` for a raw piece."""
         if self._refused is None:
             self._append("write-response-bytes", piece)
+        return self._refusal
+
+    @property
+    def _refusal(self) -> str | None:
+        """Why the current response was refused (what the guest's call returns as its error)."""
         return self._refused[1] if self._refused is not None else None
 
     def _refuse(self, kind: str, why: str) -> None:
