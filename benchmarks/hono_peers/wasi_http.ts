@@ -8,7 +8,7 @@ import { portableRoutes } from '../../test-apps/ts-http-handler/src/routes';
 // wasi:http has no `process`; /api/info reads process.env.GREETING as on the other hosts.
 (globalThis as { process?: unknown }).process ??= { env: {} };
 
-const app = portableRoutes('componentize-js (wasi:http)');
+export const app = portableRoutes('componentize-js (wasi:http)');
 
 addEventListener('fetch', (event) => {
   const fetchEvent = event as unknown as { request: Request; respondWith(r: Response | Promise<Response>): void };

@@ -8,7 +8,7 @@
  * DATABASE_PORT, DATABASE_NAME, DATABASE_USER (credentials stay on the host).
  */
 import { warpgrid } from '@warpgrid/sdk';
-import { serve } from '@warpgrid/sdk/http';
+import { serve, warmUp } from '@warpgrid/sdk/http';
 import { Client } from '@warpgrid/sdk/pg';
 import { portableRoutes } from './routes';
 
@@ -78,3 +78,8 @@ app.onError((err, c) => c.json({ error: err.message }, 502));
 app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
 
 export const httpHandler = serve(app);
+
+// Build-time warm start: ComponentizeJS snapshots the engine after these two requests, so each
+// fresh instance starts with hono's router built and these routes compiled. Both routes answer
+// without the host (nothing exists of it at build time).
+await warmUp(httpHandler, ['GET /', 'GET /users/1']);

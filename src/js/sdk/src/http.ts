@@ -8,6 +8,7 @@
  * ComponentizeJS maps the WIT export interface `http-handler` to the ES export
  * `httpHandler`; an async `handle` works (the engine runs its event loop until
  * the promise settles). Bodies beyond one record cross through `./body.ts`.
+ * `warmUp` gives every fresh instance a warm start (see its comment).
  */
 import { sendResponseBody, wholeRequestBody } from './body.js';
 
@@ -81,7 +82,7 @@ export function errorResponse(err: unknown): WitResponse {
 }
 
 /** Wraps a fetch-style app (object with `fetch`, or a bare function) as the http-handler export. */
-export function serve(app: FetchApp | FetchHandler, options: ServeOptions = {}) {
+export function serve(app: FetchApp | FetchHandler, options: ServeOptions = {}): HttpHandler {
   const fetchFn: FetchHandler = typeof app === 'function'
     ? app
     : (request) => app.fetch(request, options.env);
@@ -96,4 +97,41 @@ export function serve(app: FetchApp | FetchHandler, options: ServeOptions = {}) 
       }
     },
   };
+}
+
+/** What `serve()` returns: the http-handler export. */
+export interface HttpHandler {
+  handle(req: WitRequest): Promise<WitResponse>;
+}
+
+/**
+ * Sends each of `requests` (`"GET /"`, `"GET /users/1"`) through `handler` once, for a warm
+ * start. ComponentizeJS runs the module's top-level code at build time and snapshots the engine
+ * after it, so
+ *
+ *   export const httpHandler = serve(app);
+ *   await warmUp(httpHandler, ['GET /']);
+ *
+ * builds the router and compiles each warmed route's code into the component's memory image:
+ * every fresh instance (one per request) starts where a warm one would be. Without it the JS
+ * engine does that lazily on each instance's first (and only) request, several times the cost
+ * of the request itself (figures in docs/PERFORMANCE.md).
+ *
+ * The requests run while the component is being built, where no host interface exists: a warmed
+ * route must not read the environment, files, DNS, a database or a request body beyond 4 KiB,
+ * nor answer more than 4 KiB (the build stops with ComponentizeJS naming the missing import),
+ * and must not leave behind state a real request would see. A 5xx answer stops the build here.
+ */
+export async function warmUp(handler: HttpHandler, requests: string[]): Promise<void> {
+  for (const line of requests) {
+    const [method, uri, ...rest] = line.trim().split(/\s+/);
+    if (!method || !uri?.startsWith('/') || rest.length > 0) {
+      throw new Error(`warmUp: ${JSON.stringify(line)} is not "METHOD /path", e.g. "GET /"`);
+    }
+    const res = await handler.handle({ method, uri, headers: [], body: new Uint8Array() });
+    if (res.status >= 500) {
+      const detail = new TextDecoder().decode(res.body).trim();
+      throw new Error(`warmUp: ${method} ${uri} answered ${res.status}; warm only routes that work without the host: ${detail}`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, toFetchRequest } from '../dist/http.js';
+import { serve, toFetchRequest, warmUp } from '../dist/http.js';
 import { formatAddress } from '../dist/net.js';
 
 const enc = new TextEncoder();
@@ -84,4 +84,19 @@ test('a response over the host limit stops at the refusal and leaves the record 
   const res = await h.handle({ method: 'GET', uri: '/', headers: [], body: new Uint8Array(0) });
   assert.equal(res.body.length, 0);
   assert.deepEqual(exchange.written.map((p) => p.length), [1 << 20]);
+});
+
+test('warmUp sends each request once and stops at a 5xx or a malformed line', async () => {
+  const seen = [];
+  const h = serve((req) => {
+    const path = new URL(req.url).pathname;
+    seen.push(`${req.method} ${path}`);
+    return new Response(path === '/boom' ? 'no database here' : 'ok', { status: path === '/boom' ? 503 : 200 });
+  });
+  await warmUp(h, ['GET /', '  get /users/1 ']);
+  assert.deepEqual(seen, ['GET /', 'GET /users/1']);
+  await assert.rejects(warmUp(h, ['GET /boom']), /GET \/boom answered 503.*no database here/);
+  await assert.rejects(warmUp(h, ['/']), /is not "METHOD \/path"/);
+  await assert.rejects(warmUp(h, ['GET / HTTP/1.1']), /is not "METHOD \/path"/);
+  assert.equal(seen.length, 3);
 });
