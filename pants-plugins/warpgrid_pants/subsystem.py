@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="36cf53274e203039a9a9c135ff6f0a1897a5c209fe6b2e6926361284c44f4edc",
-    size=128947,
+    sha256="ac7484bf199646ae275a58a5066b1242a1330989232c4a7d2692739995570dee",
+    size=130244,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -3,7 +3,7 @@
 The guest is a hand-written core module (below) wrapped into a component with
 the pinned wasm-tools and the project's own wit/shim.wit, so every value
 crosses the real canonical ABI through wasmtime: `echo` returns its list<u8>
-argument, `handle` answers the http-handler request record with its headers
+argument (`echo-words` its list<u64>), `handle` answers the http-handler request record with its headers
 and body, and the `*-via-host` exports call the filesystem/database-proxy
 imports (served by Python host functions here) and return what they got.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from array import array
 import os
 import random
 import subprocess
@@ -39,6 +40,7 @@ world bytes-guest {
     import warpgrid:shim/filesystem@0.1.0;
     import warpgrid:shim/database-proxy@0.1.0;
     export echo: func(b: list<u8>) -> list<u8>;
+    export echo-words: func(w: list<u64>) -> list<u64>;
     export first: func(a: list<u8>, b: list<u8>) -> list<u8>;
     export read-via-host: func(path: string) -> option<list<u8>>;
     export recv-via-host: func(conn: u64, max-bytes: u32) -> result<list<u8>, db-error>;
@@ -75,6 +77,11 @@ GUEST_WAT = r"""
     (i32.store (i32.const 4) (local.get $l))
     (i32.const 0))
   (func (export "cabi_post_echo") (param i32) (call $reset (i32.const 0)))
+  (func (export "echo-words") (param $p i32) (param $l i32) (result i32)
+    (i32.store (i32.const 0) (local.get $p))
+    (i32.store (i32.const 4) (local.get $l))
+    (i32.const 0))
+  (func (export "cabi_post_echo-words") (param i32) (call $reset (i32.const 0)))
   (func (export "first") (param $p i32) (param $l i32) (param i32 i32) (result i32)
     (i32.store (i32.const 0) (local.get $p))
     (i32.store (i32.const 4) (local.get $l))
@@ -301,6 +308,15 @@ def test_fast_and_stock_agree(guest: Guest) -> None:
     finally:
         fastbytes.install()
     assert guest.call("echo", data) == stock == data
+
+
+def test_list_u64_lifts_to_the_same_ints_as_stock_in_an_array(guest: Guest, mode: str) -> None:
+    rng = random.Random(11)
+    edges = [0, 1, 0x0102030405060708, 2**63 - 1, 2**63, 2**64 - 1]
+    for words in ([], edges, [rng.getrandbits(64) for _ in range(1 << (17 if mode == "fast" else 10))]):
+        out = guest.call("echo-words", words)
+        assert list(out) == words, f"{len(words)} words"
+        assert type(out) is (array if mode == "fast" else list)  # fast: array('Q'), for one tobytes()
 
 
 def test_concurrent_instances_on_threads_keep_their_own_bytes(

@@ -69,6 +69,41 @@ def test_a_piece_that_is_not_padded_base64_or_is_too_big_is_a_guest_error(piece)
     assert fault.value.kind == "bad-export" and fault.value.http_status == 500
 
 
+def words_of(data: bytes) -> list[int]:
+    padded = data + bytes(-len(data) % 8)
+    return [int.from_bytes(padded[i:i + 8], "little") for i in range(0, len(padded), 8)]
+
+
+def test_word_pieces_carry_their_bytes_in_memory_order_without_the_padding() -> None:
+    exchange = BodyExchange(max_body_bytes=8 << 20)
+    exchange.begin(HttpRequest("GET", "/"))
+    assert exchange.write_words(words_of(b"hello, world"), 12) is None  # 2 words, 4 bytes padding
+    assert exchange.write_words(words_of(BODY[:PIECE_BYTES]), PIECE_BYTES) is None
+    assert exchange.write_words([], 0) is None
+    assert exchange.finish(record(b"!")).body == b"hello, world" + BODY[:PIECE_BYTES] + b"!"
+
+
+@pytest.mark.parametrize("words, length", [([1, 2], 8), ([1], 9), ([], 1), ([0], 0)])
+def test_a_word_count_that_does_not_fit_the_length_is_a_guest_error(words, length) -> None:
+    exchange = BodyExchange(max_body_bytes=8 << 20)
+    exchange.begin(HttpRequest("GET", "/"))
+    refusal = exchange.write_words(words, length)
+    assert refusal is not None and f"{len(words)} words for a piece of {length} bytes" in refusal
+    with pytest.raises(GuestFault) as fault:
+        exchange.finish(record())
+    assert fault.value.kind == "bad-export"
+
+
+def test_word_pieces_count_against_max_body_bytes_and_the_piece_limit() -> None:
+    exchange = BodyExchange(max_body_bytes=10)
+    exchange.begin(HttpRequest("GET", "/"))
+    assert "max_body_bytes = 10" in exchange.write_words(words_of(b"x" * 11), 11)
+    exchange = BodyExchange(max_body_bytes=8 << 20)
+    exchange.begin(HttpRequest("GET", "/"))
+    too_big = PIECE_BYTES + 8
+    assert "over the 1048576-byte limit" in exchange.write_words([0] * (too_big // 8), too_big)
+
+
 def test_raw_pieces_join_base64_ones_under_the_same_limit() -> None:
     exchange = BodyExchange(max_body_bytes=8)
     exchange.begin(HttpRequest("GET", "/"))

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, toFetchRequest, warmUp } from '../dist/http.js';
+import { asWords } from '../dist/body.js';
 import { formatAddress } from '../dist/net.js';
 
 const enc = new TextEncoder();
@@ -59,10 +60,22 @@ test('a request body beyond the record is read from the host; a large response i
   assert.equal(exchange.reads, 4); // three pieces (1 MiB, 1 MiB, 5 bytes), then the empty end
   assert.equal(res.body.length, 0);
   assert.deepEqual(exchange.written.map((p) => p.length), [MiB, MiB, inline + 5]);
+  assert.deepEqual(exchange.calls, ['words', 'words', 'words']); // the last one zero-padded
   const sent = new Uint8Array(whole.length);
   let at = 0;
   for (const p of exchange.written) { sent.set(p, at); at += p.length; }
   assert.deepEqual(sent, whole.slice().reverse());
+});
+
+test('asWords views whole aligned words in place and copies anything else, zero-padded', () => {
+  const memory = new Uint8Array(24).map((_, i) => i + 1);
+  const aligned = asWords(memory.subarray(8, 24));
+  assert.equal(aligned.buffer, memory.buffer);
+  assert.deepEqual([...aligned], [0x100f0e0d0c0b0a09n, 0x1817161514131211n]); // little-endian
+  const odd = asWords(memory.subarray(3, 14)); // 11 bytes at an unaligned offset
+  assert.notEqual(odd.buffer, memory.buffer);
+  assert.deepEqual(new Uint8Array(odd.buffer), Uint8Array.from([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0, 0, 0, 0, 0]));
+  assert.equal(asWords(new Uint8Array(0)).length, 0);
 });
 
 test('bodies that fit the record never call the host', async () => {

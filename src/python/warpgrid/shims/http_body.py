@@ -7,7 +7,9 @@ max_body_bytes says (the Rust API's `Store::set_hostcall_fuel` is not in the C A
 `string` crosses as one copy. So the http-handler records carry at most `INLINE_BYTES` of a body
 and the rest crosses through this interface as base64 text, one piece of at most `PIECE_BYTES`
 per host call (wit/shim.wit documents the guest's side; every SDK does it in its handler glue).
-A guest whose runtime lowers strings slowly (ComponentizeJS) writes raw `list<u8>` pieces instead.
+A guest whose runtime lowers strings slowly (ComponentizeJS) writes its pieces as `list<u64>`
+words instead, eight bytes to a value: the library lifts 1 MiB of them in ~6 ms, against ~80 ms
+for the same bytes as `list<u8>` (`write-response-bytes`, kept for components built before).
 
 Per instance, a :class:`BodyExchange` holds the current request's whole body (already bounded
 by the server's max_body_bytes) and the pieces of the response written so far, refusing a
@@ -17,7 +19,9 @@ piece that is not base64 or that would take the response past max_body_bytes.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Mapping
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +85,20 @@ class BodyExchange:
             self._append("write-response-bytes", piece)
         return self._refusal
 
+    def write_words(self, words: Sequence[int], length: int) -> str | None:
+        """`write` for the first `length` bytes of `words` (little-endian u64s, the guest's
+        memory order); `words` must be exactly as many as `length` bytes need."""
+        if self._refused is None:
+            needed = -(-length // 8)
+            if len(words) != needed:
+                self._refuse("bad-export", (
+                    f"write-response-words: {len(words)} words for a piece of {length} bytes "
+                    f"(expected {needed}: eight bytes a word, the last one zero-padded)"
+                ))
+            else:
+                self._append("write-response-words", _little_endian_bytes(words)[:length])
+        return self._refusal
+
     @property
     def _refusal(self) -> str | None:
         """Why the current response was refused (what the guest's call returns as its error)."""
@@ -112,6 +130,16 @@ class BodyExchange:
             pieces.append(response.body)
             response.body = b"".join(pieces)
         return response
+
+
+def _little_endian_bytes(words: Sequence[int]) -> bytes:
+    """The bytes of `words` in the guest's memory order. fastbytes lifts a list<u64> as an
+    array('Q') already; the stock conversion gives a list."""
+    packed = words if isinstance(words, array) and words.typecode == "Q" else array("Q", words)
+    if sys.byteorder != "little":
+        packed = array("Q", packed)
+        packed.byteswap()
+    return packed.tobytes()
 
 
 def _exchange(ctx: "InstanceContext", loaded: "LoadedComponent") -> BodyExchange | None:
@@ -164,4 +192,8 @@ class HttpBodyShim(Shim):
         )
         instance.add_func(
             "write-response-bytes", lambda store, piece: context_of(store).state_for(name).write_bytes(bytes(piece))
+        )
+        instance.add_func(
+            "write-response-words",
+            lambda store, words, length: context_of(store).state_for(name).write_words(words, length),
         )

@@ -16,4 +16,11 @@ declare module 'warpgrid:shim/http-body@0.1.0' {
    * Uint8Array as one copy); the host then pays per byte instead (see the interface notes).
    */
   export function writeResponseBytes(piece: Uint8Array): void;
+  /**
+   * `write-response-bytes` with the piece's bytes packed eight to a `u64`, little-endian
+   * (the order of linear memory, so a guest passes its bytes' own memory), the last word
+   * zero-padded: `words` holds exactly ceil(`length` / 8) of them. A host on wasmtime's C
+   * API lifts a list one value at a time, so this costs it an eighth of `list<u8>`.
+   */
+  export function writeResponseWords(words: BigUint64Array, length: number): void;
 }
