@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="ac7484bf199646ae275a58a5066b1242a1330989232c4a7d2692739995570dee",
-    size=130244,
+    sha256="f3c66dfefb6f8c019a8edc3ad3fd84cff8019c7444eba378a5fbfad6889bfad7",
+    size=130964,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

@@ -169,6 +169,24 @@ def serve_and_get(repo: Path, target: str, paths: list[str]) -> list[tuple[int, 
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        if url:
+            assert_stops_answering(url)
+
+
+def assert_stops_answering(url: str) -> None:
+    """The server must not outlive `pants run`: Pants starts it in a session of its own, out of
+    reach of the signal above, and the host's `--exit-with-parent` stops it once Pants is gone."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/", timeout=5).close()
+        except urllib.error.HTTPError:
+            pass  # still serving
+        except OSError:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{url} still answers 30 s after `pants run` was stopped")
 
 
 def test_tailor_proposes_working_targets(repo: Path) -> None:

@@ -163,7 +163,7 @@ async def create_warpgrid_run_request(field_set: WarpgridRunFieldSet) -> RunRequ
 
     component_path = os.path.join("{chroot}", _RUN_DIR, component.path)
     config_path = os.path.join("{chroot}", _RUN_DIR, config.snapshot.files[0])
-    args = [*host.argv, field_set.mode.value, component_path, "--config", config_path]
+    args = [*host.argv, "--exit-with-parent", field_set.mode.value, component_path, "--config", config_path]
     if field_set.mode.value == "run":
         args.extend(["--", *field_set.args.value])
     return RunRequest(digest=digest, args=tuple(args), extra_env=host.extra_env)

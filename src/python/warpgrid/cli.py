@@ -17,7 +17,7 @@ from pathlib import Path
 from warpgrid.config import ConfigError, WarpConfig, display_name, load_config, parse_listen
 from warpgrid.engine import WarpGridEngine
 from warpgrid.faults import GuestFault, InstantiationError, ShimNotEnabledError
-from warpgrid.hostsignals import handling
+from warpgrid.hostsignals import handling, terminate_when_parent_exits
 from warpgrid.http.server import ListenError
 from warpgrid.http.workers import default_workers
 from warpgrid.loaded import LoadedComponent
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.exit_with_parent:
+        terminate_when_parent_exits()
     return _exit_code(lambda: args.handler(args))
 
 
@@ -74,6 +76,11 @@ def _exit_code(command: Callable[[], int]) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warpgrid", description="WarpGrid shim host for WebAssembly components")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true",
+        help="stop as on SIGTERM when the process that started this one exits (what `pants run` "
+        "targets pass: Pants runs them in their own session and does not pass SIGTERM on)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a CLI component (wasi:cli/run)")

@@ -1,6 +1,12 @@
 """The `warpgrid` command line (in-process through cli.main, plus `python -m warpgrid`)."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -111,3 +117,50 @@ def test_run_deadline_stops_a_guest_that_never_finishes(cli_guest, tmp_path, cap
     config.write_text("[limits]\nrun_timeout_ms = 300\n")
     assert main(["run", str(cli_guest), "--config", str(config), "--no-cache", "--", "wait-signal"]) == EXIT_FAULT
     assert "timeout" in capsys.readouterr().err
+
+
+# A stand-in for `pants run`: starts the command in a session of its own (as Pants 2.17 does),
+# reports the command's pid and first stdout line, then waits to be killed.
+LAUNCHER = """
+import subprocess, sys, time
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=open(sys.argv[1], "w"), text=True,
+                         start_new_session=True)
+print(child.pid, child.stdout.readline().strip(), flush=True)
+time.sleep(300)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Exited: reaped, or a zombie waiting for init to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_exit_with_parent_stops_a_server_whose_launcher_is_killed(http_guest, tmp_path) -> None:
+    log = tmp_path / "serve.log"
+    host = [sys.executable, "-m", "warpgrid", "--exit-with-parent", "serve", str(http_guest),
+            "--listen", "127.0.0.1:0", "--workers", "2", "--cache-dir", str(tmp_path / "cache")]
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, str(log), *host], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+    )
+    try:
+        pid_text, serving = launcher.stdout.readline().split(" ", 1)
+        pid, url = int(pid_text), serving.strip().removeprefix("Serving ")
+        with urllib.request.urlopen(url + "/", timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        launcher.kill()  # SIGKILL: nothing is passed on, as when Pants is stopped
+        launcher.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not _gone(pid):
+        os.killpg(pid, signal.SIGKILL)
+        pytest.fail(f"the server (pid {pid}) outlived its launcher by 30 s:\n{log.read_text()}")
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url + "/", timeout=5)
+    assert "has exited: stopping as on SIGTERM" in log.read_text()
