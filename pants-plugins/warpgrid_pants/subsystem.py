@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="f3c66dfefb6f8c019a8edc3ad3fd84cff8019c7444eba378a5fbfad6889bfad7",
-    size=130964,
+    sha256="84c1e8e1961c0a89533d167235fe87e98350f69e3db1192852b6bed785e18297",
+    size=131027,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

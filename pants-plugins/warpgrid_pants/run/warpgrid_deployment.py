@@ -126,8 +126,8 @@ async def create_warpgrid_deployment_run_request(field_set: WarpgridDeploymentFi
     host = await Get(HostCommand)
     inputs = await Get(Digest, MergeDigests([*staged, manifest_digest]))
     digest = await Get(Digest, MergeDigests([host.digest, await Get(Digest, AddPrefix(inputs, _RUN_DIR))]))
-    args = [*host.argv, "--exit-with-parent", "deploy", os.path.join("{chroot}", _RUN_DIR, MANIFEST)]
-    return RunRequest(digest=digest, args=tuple(args), extra_env=host.extra_env)
+    args = host.argv("deploy", os.path.join("{chroot}", _RUN_DIR, MANIFEST))
+    return RunRequest(digest=digest, args=args, extra_env=host.extra_env)
 
 
 def rules():

@@ -107,11 +107,17 @@ async def build_component_artifact(
 
 @dataclass(frozen=True)
 class HostCommand:
-    """How to start the shim host: the files it needs, the argv before `serve|run`, its env."""
+    """How to start the shim host: the files it needs, the launcher (interpreter and pex), its env."""
 
     digest: Digest
-    argv: tuple[str, ...]
+    launcher: tuple[str, ...]
     extra_env: FrozenDict[str, str]
+
+    def argv(self, *command: str) -> tuple[str, ...]:
+        """The host running `command` under `pants run`. `--exit-with-parent`: Pants 2.17 starts
+        the program in a session of its own and does not pass its SIGTERM on, so the host stops
+        itself once Pants is gone instead of outliving it."""
+        return (*self.launcher, "--exit-with-parent", *command)
 
 
 @rule(desc="Preparing the WarpGrid host", level=LogLevel.DEBUG)
@@ -163,10 +169,9 @@ async def create_warpgrid_run_request(field_set: WarpgridRunFieldSet) -> RunRequ
 
     component_path = os.path.join("{chroot}", _RUN_DIR, component.path)
     config_path = os.path.join("{chroot}", _RUN_DIR, config.snapshot.files[0])
-    args = [*host.argv, "--exit-with-parent", field_set.mode.value, component_path, "--config", config_path]
-    if field_set.mode.value == "run":
-        args.extend(["--", *field_set.args.value])
-    return RunRequest(digest=digest, args=tuple(args), extra_env=host.extra_env)
+    guest_args = ("--", *field_set.args.value) if field_set.mode.value == "run" else ()
+    args = host.argv(field_set.mode.value, component_path, "--config", config_path, *guest_args)
+    return RunRequest(digest=digest, args=args, extra_env=host.extra_env)
 
 
 def rules():

@@ -27,14 +27,18 @@ def run_cli_guest(engine: WarpGridEngine, component: LoadedComponent | Path, *ar
     return code, b"".join(chunks).decode()
 
 
+def subprocess_env(env_extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a Python subprocess that imports exactly what this test process does
+    (under `./pants test` the sources and requirements come from pex sys.path entries, not from
+    the checkout)."""
+    return {**os.environ, **(env_extra or {}), "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
+
 def warpgrid_cmd(*args: str, env_extra: dict[str, str] | None = None, **kwargs: object) -> subprocess.Popen[str]:
-    """`python -m warpgrid ARGS` as a subprocess that imports exactly what this test process
-    does (under `./pants test` the sources and requirements come from pex sys.path entries,
-    not from the checkout)."""
-    env = {**os.environ, **(env_extra or {}), "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    """`python -m warpgrid ARGS` as a subprocess (see `subprocess_env`)."""
     return subprocess.Popen(
         [sys.executable, "-m", "warpgrid", *args],
-        env=env,
+        env=subprocess_env(env_extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from support import warpgrid_cmd
+from support import subprocess_env, warpgrid_cmd
 
 from warpgrid.cli import EXIT_CONFIG, EXIT_FAULT, EXIT_LISTEN, EXIT_LOAD, main
 
@@ -144,8 +144,7 @@ def test_exit_with_parent_stops_a_server_whose_launcher_is_killed(http_guest, tm
     host = [sys.executable, "-m", "warpgrid", "--exit-with-parent", "serve", str(http_guest),
             "--listen", "127.0.0.1:0", "--workers", "2", "--cache-dir", str(tmp_path / "cache")]
     launcher = subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER, str(log), *host], stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        [sys.executable, "-c", LAUNCHER, str(log), *host], stdout=subprocess.PIPE, text=True, env=subprocess_env(),
     )
     try:
         pid_text, serving = launcher.stdout.readline().split(" ", 1)

@@ -106,21 +106,17 @@ def _address(data: Any) -> int:
     return address
 
 
-def _is_byte_list(list_type: Any) -> bool:
-    """`ListType._is_bytes()` crosses the FFI on every call; remember it per type object."""
-    cached = getattr(list_type, "_warpgrid_is_bytes", None)
+def _bulk_kind(list_type: Any) -> str:
+    """"u8", "u64" or "" (any other element type): which bulk path a list type takes. Asking the
+    type crosses the FFI, so the answer is remembered per type object (not as
+    `_warpgrid_element`: typecache keeps the `element` property there)."""
+    cached = getattr(list_type, "_warpgrid_bulk_kind", None)
     if cached is None:
-        cached = list_type._is_bytes()
-        list_type._warpgrid_is_bytes = cached
-    return cached
-
-
-def _is_word_list(list_type: Any) -> bool:
-    """Whether `list_type` is `list<u64>`; remembered per type object like `_is_byte_list`."""
-    cached = getattr(list_type, "_warpgrid_is_words", None)
-    if cached is None:
-        cached = isinstance(list_type.element, component_types.U64)
-        list_type._warpgrid_is_words = cached
+        if list_type._is_bytes():
+            cached = "u8"
+        else:
+            cached = "u64" if isinstance(list_type.element, component_types.U64) else ""
+        list_type._warpgrid_bulk_kind = cached
     return cached
 
 
@@ -212,16 +208,17 @@ def _lift_words(c: Any) -> array:
 
 
 def _fast_convert_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
-    if _is_byte_list(self):
+    if _bulk_kind(self) == "u8":
         _lower_bytes(val, ptr)
     else:
         _ORIGINAL_TO_C(self, store, val, ptr)  # type: ignore[misc]
 
 
 def _fast_convert_from_c(self: Any, c: Any) -> Any:
-    if _is_byte_list(self):
+    kind = _bulk_kind(self)
+    if kind == "u8":
         return _lift_bytes(c)
-    if _is_word_list(self):
+    if kind == "u64":
         return _lift_words(c)
     return _ORIGINAL_FROM_C(self, c)  # type: ignore[misc]
 
