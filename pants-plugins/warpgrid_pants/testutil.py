@@ -34,23 +34,27 @@ T = TypeVar("T")
 
 # Pants 2.17's engine can fail to start a process at all under load: "Error launching process
 # after 1 retry for ETXTBSY. Final error was: Os { code: 22, ... Invalid argument }" (seen in
-# fresh-machine runs on `./find_binary.sh`, with heavy test targets running at once). That is the
-# test engine failing, not the build under test.
+# fresh-machine and CI runs on `./find_binary.sh`, with heavy test targets running at once). The
+# plugin no longer runs find_binary.sh per tool (find_tools.sh says why), but Pants still does for
+# bash and for its shims. That is the test engine failing, not the build under test.
 ENGINE_LAUNCH_FAILURE = "Error launching process"
+LAUNCH_ATTEMPTS = 3
 _retry_sessions = itertools.count(1)
 
 
 class BuildRuleRunner(RuleRunner):
-    """A RuleRunner that makes a request once more, in a new session (a failed process is not
-    remembered across sessions), when the engine could not launch one of its processes. Every
-    other failure, including the ones a test expects, is raised as is."""
+    """A RuleRunner that makes a request again, in a new session (a failed process is not
+    remembered across sessions), when the engine could not launch one of its processes; at most
+    LAUNCH_ATTEMPTS times in all. Every other failure, including the ones a test expects, is
+    raised as is."""
 
     def request(self, output_type: type[T], inputs: Iterable[Any]) -> T:
         inputs = list(inputs)
-        try:
-            return super().request(output_type, inputs)
-        except ExecutionError as e:
-            if ENGINE_LAUNCH_FAILURE not in str(e):
-                raise
-            self.new_session(f"retry-after-launch-failure-{next(_retry_sessions)}")
-            return super().request(output_type, inputs)
+        for _ in range(LAUNCH_ATTEMPTS - 1):
+            try:
+                return super().request(output_type, inputs)
+            except ExecutionError as e:
+                if ENGINE_LAUNCH_FAILURE not in str(e):
+                    raise
+                self.new_session(f"retry-after-launch-failure-{next(_retry_sessions)}")
+        return super().request(output_type, inputs)

@@ -1,7 +1,9 @@
 """The one way a WarpGrid Process gets a host tool: found, fingerprinted, behind PATH shims.
 
 Every toolchain (clang, make, node/npm, python3/patch for the upstream machinery) asks for its
-tools with a `SystemToolsRequest`. The answer, `SystemTools`, gives a Process:
+tools with a `SystemToolsRequest`. One Process, `bash find_tools.sh` (its header says why not
+Pants' BinaryPathRequest), finds them all and runs their version tests. The answer,
+`SystemTools`, gives a Process:
   - a PATH holding shims for exactly those tools (nothing else on the host leaks in: e.g. clang
     runs `wasm-opt` after linking when it finds one on PATH);
   - one `WARPGRID_TOOL_<NAME>` variable per tool carrying the sha256 of its version output.
@@ -14,21 +16,24 @@ The shared failure formatting (`process_failure`, `step_failure`) and the plugin
 
 from __future__ import annotations
 
+import hashlib
+import os
 import pkgutil
 from dataclasses import dataclass
 from typing import Mapping
 
-from pants.core.util_rules.system_binaries import (
-    BinaryPath,
-    BinaryPathRequest,
-    BinaryPaths,
-    BinaryPathTest,
-    BinaryShims,
-    BinaryShimsRequest,
-)
+from pants.core.util_rules.system_binaries import BashBinary, BinaryPath, BinaryShims, BinaryShimsRequest
 from pants.engine.addresses import Address
-from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent
-from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    Directory,
+    FileContent,
+    MergeDigests,
+)
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.option.option_types import StrListOption
 from pants.option.subsystem import Subsystem
@@ -39,7 +44,7 @@ from pants.util.logging import LogLevel
 DETERMINISTIC_ENV = FrozenDict({"SOURCE_DATE_EPOCH": "0", "LC_ALL": "C", "TZ": "UTC"})
 
 # How a tool proves it runs and reports its version (the output is fingerprinted).
-_VERSION_ARGS = {"go": ("version",)}
+_VERSION_ARG = {"go": "version"}
 # Tools that are scripts for an interpreter (npm is `#!/usr/bin/env node`).
 _SCRIPT_TOOLS = {"npm": "node"}
 
@@ -114,70 +119,76 @@ class SystemTools:
         return self.shims.immutable_input_digests
 
 
-def _path_request(name: str, search_path: tuple[str, ...]) -> BinaryPathRequest:
-    return BinaryPathRequest(
-        binary_name=name,
-        search_path=search_path,
-        test=BinaryPathTest(_VERSION_ARGS.get(name, ("--version",))),
-    )
+FIND_TOOLS_SCRIPT = "find_tools.sh"
+_FOUND = "found"
 
 
-@dataclass(frozen=True)
-class _ScriptToolRequest:
-    """A tool that is a script for an interpreter: its version test runs through the
-    interpreter, because BinaryPathTest runs with an empty PATH (`env node` would fail)."""
-
-    name: str
-    interpreter: str
-    search_path: tuple[str, ...]
+def _fingerprint(version_output: bytes) -> str:
+    """Pants' fingerprint of a tested binary (BinaryPath.fingerprinted): sha256 of its version
+    output. Kept identical, so the cache keys that hold it did not change when WarpGrid started
+    finding tools with find_tools.sh."""
+    return hashlib.sha256(version_output).hexdigest()
 
 
-@rule(desc="Finding a script tool", level=LogLevel.DEBUG)
-async def find_script_tool(request: _ScriptToolRequest) -> BinaryPaths:
-    interpreters, candidates = await MultiGet(
-        Get(BinaryPaths, BinaryPathRequest, _path_request(request.interpreter, request.search_path)),
-        Get(BinaryPaths, BinaryPathRequest(binary_name=request.name, search_path=request.search_path)),
-    )
-    if interpreters.first_path is None or candidates.first_path is None:
-        return BinaryPaths(request.name)
-    path = candidates.first_path.path
-    result = await Get(
-        FallibleProcessResult,
-        Process(
-            argv=[interpreters.first_path.path, path, "--version"],
-            description=f"Test binary {path}.",
-            level=LogLevel.DEBUG,
-            cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
-        ),
-    )
-    if result.exit_code != 0:
-        return BinaryPaths(request.name)
-    fingerprint = BinaryPath.fingerprinted(
-        path, result.stdout + interpreters.first_path.fingerprint.encode()
-    )
-    return BinaryPaths(request.name, [fingerprint])
+def _found_tool(found: Mapping[str, bytes], name: str) -> BinaryPath | None:
+    """`name` as find_tools.sh recorded it; a script tool's fingerprint covers its interpreter."""
+    path = found.get(f"{name}.path")
+    if path is None:
+        return None
+    version = found[f"{name}.version"]
+    interpreter = _SCRIPT_TOOLS.get(name)
+    if interpreter is not None:
+        version += _fingerprint(found[f"{interpreter}.version"]).encode()
+    return BinaryPath(path.decode(), _fingerprint(version))
+
+
+def _why_missing(found: Mapping[str, bytes], name: str) -> str:
+    failed = found.get(f"{name}.failed", b"").decode().splitlines()
+    if not failed:
+        return f"no {name} there"
+    return f"{name} failed its version test ({'; '.join(failed)})"
 
 
 @rule(desc="Finding host tools", level=LogLevel.DEBUG)
 async def find_system_tools(
-    request: SystemToolsRequest, subsystem: SystemToolsSubsystem
+    request: SystemToolsRequest, subsystem: SystemToolsSubsystem, bash: BashBinary
 ) -> SystemTools:
     search_path = tuple(subsystem.search_path)
     names = (*request.names, *(n for n in request.optional if n not in request.names))
-    found_paths = await MultiGet(
-        Get(BinaryPaths, _ScriptToolRequest(n, _SCRIPT_TOOLS[n], search_path))
-        if n in _SCRIPT_TOOLS
-        else Get(BinaryPaths, BinaryPathRequest, _path_request(n, search_path))
-        for n in names
+    script, found_dir = await MultiGet(
+        Get(Digest, CreateDigest, plugin_scripts("warpgrid_pants.toolchains", FIND_TOOLS_SCRIPT)),
+        Get(Digest, CreateDigest([Directory(_FOUND)])),
     )
-    found = {n: p.first_path for n, p in zip(names, found_paths) if p.first_path is not None}
+    input_digest = await Get(Digest, MergeDigests([script, found_dir]))
+    specs = (
+        arg
+        for n in names
+        for arg in (n, _SCRIPT_TOOLS.get(n, ""), _VERSION_ARG.get(n, "--version"))
+    )
+    result = await Get(
+        ProcessResult,
+        Process(
+            argv=(bash.path, FIND_TOOLS_SCRIPT, *specs),
+            description=f"Finding {', '.join(names)} on {':'.join(search_path)}",
+            level=LogLevel.DEBUG,
+            input_digest=input_digest,
+            env={"PATH": ":".join(search_path)},
+            output_directories=(_FOUND,),
+            # As Pants' own binary discovery: once per run (or pantsd lifetime), never stored,
+            # because upgrading a host tool changes the answer.
+            cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+        ),
+    )
+    contents = await Get(DigestContents, Digest, result.output_digest)
+    recorded = {os.path.basename(entry.path): entry.content for entry in contents}
+    found = {n: p for n in names if (p := _found_tool(recorded, n)) is not None}
     missing = [n for n in request.names if n not in found]
     if missing:
         raise ToolchainError(
             f"Cannot find {', '.join(missing)} on {list(search_path)} (needed to "
-            f"{request.rationale}). `./pants` installs WarpGrid's Debian packages when run as "
-            "root; otherwise install them, or point `[warpgrid-system-tools].search_path` at "
-            "where they are."
+            f"{request.rationale}): {'; '.join(_why_missing(recorded, n) for n in missing)}. "
+            "`./pants` installs WarpGrid's Debian packages when run as root; otherwise install "
+            "them, or point `[warpgrid-system-tools].search_path` at where they are."
         )
     shims = await Get(
         BinaryShims, BinaryShimsRequest.for_paths(*found.values(), rationale=request.rationale)

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import subprocess_env
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +31,10 @@ def _children(pid: int) -> list[int]:
 
 
 def test_two_workers_share_the_port_and_stop_on_sigterm(http_service, tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "warpgrid.aio", "serve", str(http_service), "--workers", "2",
          "--listen", "127.0.0.1:0", "--no-cache"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
