@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="84c1e8e1961c0a89533d167235fe87e98350f69e3db1192852b6bed785e18297",
-    size=131027,
+    sha256="0a0cb2423c8b9cd531e5136e54557fcb1a9d3210956267e48977ff7aaf23dc4d",
+    size=133400,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

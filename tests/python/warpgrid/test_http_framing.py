@@ -1,21 +1,31 @@
-"""HTTP/1.1 framing of the trigger, probed with raw bytes on real sockets.
+"""HTTP/1.1 framing of both triggers, probed with raw bytes on real sockets.
 
-Each hostile probe asserts the status the server answers AND that nothing leaked: no second
-response (a smuggled request), no guest call for a refused request, the connection closed
-after a refusal, and no traceback in the log. The guest is tests/guests/c http_service, which
-answers "METHOD URI\\nBODY".
+Every probe runs against the threaded trigger (warpgrid.http.server) and the async host's
+(warpgrid.aio.server): they share their framing policy (warpgrid.http.framing), and a client
+must not be able to tell them apart by it. Each hostile probe asserts the status the server
+answers AND that nothing leaked: no second response (a smuggled request), no guest call for a
+refused request, the connection closed after a refusal, and no traceback in the log. The guest
+is tests/guests/c http_service, which answers "METHOD URI\\nBODY".
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Coroutine
 
 import pytest
 
+from warpgrid.aio.engine import AsyncWarpGridEngine
+from warpgrid.aio.server import AsyncHttpTrigger
+from warpgrid.config import parse_config
 from warpgrid.http import HttpTrigger, RequestDispatcher
 from warpgrid.http.server import ServerLimits
 
@@ -23,23 +33,86 @@ CONFIG = "[limits]\nmemory_mb = 16\nrequest_timeout_ms = 1000\n"
 LIMITS = ServerLimits(max_body_bytes=1024, max_header_bytes=2048, idle_timeout_seconds=2.0, drain_seconds=5.0)
 
 
+class ThreadedServer:
+    """The threaded trigger over a WarpGridEngine."""
+
+    def __init__(self, make_engine: Callable[..., Any], guest: Path, limits: ServerLimits) -> None:
+        engine = make_engine(CONFIG)
+        self.dispatcher = RequestDispatcher(engine, engine.load_component(guest))
+        self.trigger = HttpTrigger(self.dispatcher, "127.0.0.1:0", limits=limits).start()
+        self.address = self.trigger.sock.getsockname()[:2]
+
+    def guest_calls(self) -> int:
+        return self.dispatcher.stats.served + self.dispatcher.stats.faults
+
+    def shutdown(self, drain_seconds: float | None = None) -> None:
+        if not self.trigger.stopping:
+            self.trigger.shutdown(drain_seconds)
+
+
+class AsyncServer:
+    """The async trigger over an AsyncWarpGridEngine, its event loop on a thread of its own so
+    the probes can use plain blocking sockets."""
+
+    def __init__(self, cache_dir: Path, guest: Path, limits: ServerLimits) -> None:
+        self.engine = AsyncWarpGridEngine(parse_config(CONFIG, source="test-warp.toml"), cache_dir=cache_dir)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="async-trigger", daemon=True)
+        self.thread.start()
+        loaded = self.engine.load_component(guest)
+        self.trigger = self._run(AsyncHttpTrigger(self.engine, loaded, "127.0.0.1:0", limits).start())
+        self.address = ("127.0.0.1", self.trigger.port)
+
+    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+    def guest_calls(self) -> int:
+        return self.engine.served + self.engine.faults
+
+    def shutdown(self, drain_seconds: float | None = None) -> None:
+        if self.loop.is_closed():
+            return
+        self._run(self.trigger.shutdown(drain_seconds))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+        self.engine.close()
+
+
+Server = ThreadedServer | AsyncServer
+
+
+@pytest.fixture(params=["threaded", "async"])
+def make_server(request, make_engine, http_guest, tmp_path) -> Iterator[Callable[[ServerLimits], Server]]:
+    """make_server(limits) -> a started trigger of this run's kind; stopped after the test."""
+    servers: list[Server] = []
+
+    def make(limits: ServerLimits = LIMITS) -> Server:
+        server: Server
+        if request.param == "threaded":
+            server = ThreadedServer(make_engine, http_guest, limits)
+        else:
+            server = AsyncServer(tmp_path / f"cache-{len(servers)}", http_guest, limits)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.shutdown(drain_seconds=1)
+
+
 @pytest.fixture
-def trigger(make_engine, http_guest):
-    engine = make_engine(CONFIG)
-    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
-    trigger = HttpTrigger(dispatcher, "127.0.0.1:0", limits=LIMITS).start()
-    yield trigger
-    trigger.shutdown(drain_seconds=1)
+def trigger(make_server) -> Server:
+    return make_server()
 
 
-def connect(trigger: HttpTrigger) -> socket.socket:
-    host, port = trigger.sock.getsockname()[:2]
-    return socket.create_connection((host, port), timeout=5)
+def connect(server: Server) -> socket.socket:
+    return socket.create_connection(server.address, timeout=5)
 
 
-def exchange(trigger: HttpTrigger, data: bytes) -> bytes:
+def exchange(server: Server, data: bytes) -> bytes:
     """Sends ``data``, half-closes, and reads until the server closes (or 5 s pass)."""
-    with connect(trigger) as s:
+    with connect(server) as s:
         s.sendall(data)
         s.shutdown(socket.SHUT_WR)
         out = b""
@@ -53,9 +126,8 @@ def statuses(raw: bytes) -> list[int]:
     return [int(code) for code in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
 
 
-def guest_calls(trigger: HttpTrigger) -> int:
-    stats = trigger.dispatcher.stats
-    return stats.served + stats.faults
+def guest_calls(server: Server) -> int:
+    return server.guest_calls()
 
 
 @pytest.fixture
@@ -81,22 +153,33 @@ def test_keep_alive_answers_100_requests_without_stalls(trigger) -> None:
         assert time.perf_counter() - started < 2.0
 
 
-def test_server_sockets_use_tcp_nodelay_and_a_real_backlog(trigger) -> None:
-    import warpgrid.http.server as server
+def _accepted_socket(args: tuple[Any, ...]) -> Any:
+    """The client socket among a `_Connection`'s arguments (threaded: the socket; async: the
+    StreamWriter's transport socket)."""
+    for arg in args:
+        if isinstance(arg, socket.socket):
+            return arg
+        if hasattr(arg, "get_extra_info"):
+            return arg.get_extra_info("socket")
+    raise AssertionError(f"no socket in {args!r}")
 
-    assert server.BACKLOG >= 128
+
+def test_server_sockets_use_tcp_nodelay_and_a_real_backlog(make_server, monkeypatch) -> None:
+    import warpgrid.aio.server as async_server
+    import warpgrid.http.server as threaded_server
+
+    assert threaded_server.BACKLOG >= 128
     seen: list[int] = []
-    original = server._Connection.__init__
+    for module in (threaded_server, async_server):
+        original = module._Connection.__init__
 
-    def spy(self, trig, sock, peer):  # type: ignore[no-untyped-def]
-        seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-        original(self, trig, sock, peer)
+        def spy(self, *args, _original=original):  # type: ignore[no-untyped-def]
+            seen.append(_accepted_socket(args).getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            _original(self, *args)
 
-    server._Connection.__init__ = spy  # type: ignore[method-assign]
-    try:
-        assert statuses(exchange(trigger, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")) == [200]
-    finally:
-        server._Connection.__init__ = original  # type: ignore[method-assign]
+        monkeypatch.setattr(module._Connection, "__init__", spy)
+    server = make_server()
+    assert statuses(exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")) == [200]
     assert seen and all(seen)
 
 
@@ -210,15 +293,13 @@ def test_client_disconnect_mid_request_is_one_log_line(trigger, no_tracebacks) -
     assert len(lines) == 1 and "\n" not in lines[0]
 
 
-def test_drain_finishes_in_flight_requests_and_closes_idle_connections(make_engine, http_guest) -> None:
-    engine = make_engine(CONFIG)
-    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
-    trigger = HttpTrigger(dispatcher, "127.0.0.1:0", limits=LIMITS).start()
-    idle = connect(trigger)
-    busy = connect(trigger)
+def test_drain_finishes_in_flight_requests_and_closes_idle_connections(make_server) -> None:
+    server = make_server()
+    idle = connect(server)
+    busy = connect(server)
     busy.sendall(b"GET /loop HTTP/1.1\r\nHost: x\r\n\r\n")  # runs until the 1 s deadline -> 504
     time.sleep(0.2)
-    done = threading.Thread(target=trigger.shutdown)
+    done = threading.Thread(target=server.shutdown)
     done.start()
     answer = b""
     while chunk := busy.recv(65536):
@@ -228,58 +309,44 @@ def test_drain_finishes_in_flight_requests_and_closes_idle_connections(make_engi
     assert statuses(answer) == [504] and b"connection: close" in answer.lower()
     assert idle.recv(1) == b""  # closed by the drain without a response
     with pytest.raises(OSError):
-        connect(trigger)
+        connect(server)
     idle.close()
     busy.close()
 
 
-def test_connections_over_the_cap_get_503(make_engine, http_guest) -> None:
-    from dataclasses import replace
+def test_connections_over_the_cap_get_503(make_server) -> None:
+    server = make_server(replace(LIMITS, max_connections=2))
+    held = [connect(server) for _ in range(2)]
+    time.sleep(0.2)  # both accepted and counted
+    with connect(server) as extra:  # answered at once, before it sends anything
+        raw = b""
+        while chunk := extra.recv(65536):
+            raw += chunk
+    assert statuses(raw) == [503]
+    for s in held:
+        s.close()
+    time.sleep(0.2)
+    assert statuses(exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")) == [200]
 
-    engine = make_engine(CONFIG)
-    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
-    trigger = HttpTrigger(dispatcher, "127.0.0.1:0", limits=replace(LIMITS, max_connections=2)).start()
-    try:
-        held = [connect(trigger) for _ in range(2)]
-        time.sleep(0.2)  # both accepted and counted
-        with connect(trigger) as extra:  # answered at once, before it sends anything
-            raw = b""
-            while chunk := extra.recv(65536):
+
+def test_a_request_trickling_in_is_cut_off(make_server) -> None:
+    server = make_server(replace(LIMITS, request_read_seconds=0.5))
+    with connect(server) as s:
+        raw = b""
+        try:
+            for byte in b"GET / HTTP/1.1\r\nHost: x\r\n":
+                s.sendall(bytes([byte]))
+                time.sleep(0.03)  # each byte within the idle timeout, the whole beyond 0.5 s
+            while chunk := s.recv(65536):
                 raw += chunk
-        assert statuses(raw) == [503]
-        for s in held:
-            s.close()
-        time.sleep(0.2)
-        assert statuses(exchange(trigger, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")) == [200]
-    finally:
-        trigger.shutdown(drain_seconds=1)
-
-
-def test_a_request_trickling_in_is_cut_off(make_engine, http_guest) -> None:
-    from dataclasses import replace
-
-    engine = make_engine(CONFIG)
-    dispatcher = RequestDispatcher(engine, engine.load_component(http_guest))
-    trigger = HttpTrigger(dispatcher, "127.0.0.1:0", limits=replace(LIMITS, request_read_seconds=0.5)).start()
-    try:
-        with connect(trigger) as s:
-            raw = b""
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        while True:  # what the server sent before closing
             try:
-                for byte in b"GET / HTTP/1.1\r\nHost: x\r\n":
-                    s.sendall(bytes([byte]))
-                    time.sleep(0.03)  # each byte within the idle timeout, the whole beyond 0.5 s
-                while chunk := s.recv(65536):
-                    raw += chunk
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            while True:  # what the server sent before closing
-                try:
-                    chunk = s.recv(65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                raw += chunk
-        assert statuses(raw) == [408]
-    finally:
-        trigger.shutdown(drain_seconds=1)
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            raw += chunk
+    assert statuses(raw) == [408]

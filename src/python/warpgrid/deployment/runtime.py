@@ -173,9 +173,8 @@ class Deployment:
             service.replicas.append(replica)
             self.router.by_address[address] = replica
         if spec.listen:
-            limits = self.limits or ServerLimits(
-                max_body_bytes=config.http.max_body_bytes,
-                drain_seconds=config.limits.request_timeout_ms / 1000 + 1)
+            limits = self.limits or ServerLimits.for_serving(
+                config.http.max_body_bytes, config.limits.request_timeout_ms)
             service.trigger = HttpTrigger(_Listener(service), spec.listen, limits=limits).start()  # type: ignore[arg-type]
         return service
 

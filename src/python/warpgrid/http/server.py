@@ -1,15 +1,9 @@
 """The HTTP/1.1 server in front of the dispatcher: h11 does the framing, one thread per connection.
 
-Why h11: request framing is where smuggling and memory DoS live (negative or non-numeric
-Content-Length, chunked bodies, Content-Length and Transfer-Encoding together), so it comes from
-a well-kept, pure-Python protocol library rather than hand-written parsing. This module adds the
-policy h11 leaves to servers:
+What is refused and how a response is encoded is `warpgrid.http.framing` (shared with the async
+trigger). This module adds the threaded I/O:
 
-- a request carrying both Content-Length and Transfer-Encoding is refused with 400 (RFC 9112
-  6.1 allows refusing it; forwarding it is how smuggling starts);
-- header block over ``max_header_bytes`` -> 431; body over ``max_body_bytes`` -> 413, decided
-  from Content-Length before any body byte is read, or while chunks arrive;
-- every refusal closes the connection (the rest of the stream cannot be trusted);
+- every refusal closes the connection, after a brief linger so the client reads the answer;
 - TCP_NODELAY on every connection and each response written in one ``sendall`` when small, so
   keep-alive requests do not wait for delayed ACKs; a listen backlog of ``BACKLOG``;
 - a graceful drain: ``shutdown()`` stops accepting, closes idle keep-alive connections, lets
@@ -25,51 +19,31 @@ from __future__ import annotations
 
 import logging
 import selectors
-from http import HTTPStatus
 import signal
 import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TextIO
 
 import h11
 
 from warpgrid.config import parse_listen
 from warpgrid.hostsignals import handling
+from warpgrid.http import framing
 from warpgrid.http.dispatch import RequestDispatcher
+from warpgrid.http.framing import ServerLimits
 from warpgrid.http.messages import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)
 
-# Headers the HTTP/1.1 framing owns; the guest's values would be wrong after re-encoding.
-HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"}
 BACKLOG = 1024  # the kernel caps it at net.core.somaxconn
-# Below this a response goes out in one sendall (header block + body), above it in two: the
-# copy would cost more than the extra syscall (TCP_NODELAY means no Nagle stall either way).
-COALESCE_BYTES = 64 << 10
-RECV_BYTES = 64 << 10
 
 
 class ListenError(Exception):
     """The configured address cannot be bound (in use, not local)."""
-
-
-@dataclass(frozen=True)
-class ServerLimits:
-    max_body_bytes: int = 8 << 20
-    max_header_bytes: int = 16 << 10
-    # An idle keep-alive connection (or a client that stops sending mid-request) is closed after
-    # this long, so the drain is bounded; guest calls are bounded by the request deadline.
-    idle_timeout_seconds: float = 5.0
-    drain_seconds: float = 10.0
-    # A request's head (and body) must arrive within this, however slowly its bytes trickle
-    # in: a per-recv timeout alone lets a client keep a thread with one byte every few seconds.
-    request_read_seconds: float = 30.0
-    # Connections served at once per worker; one more is answered 503 and closed.
-    max_connections: int = 1024
 
 
 def listen_socket(listen: str) -> socket.socket:
@@ -93,14 +67,6 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-class _Refused(Exception):
-    """The request cannot be served; answer ``status`` and close the connection."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
 class _Connection:
     """One client connection: reads requests with h11, answers each through the dispatcher."""
 
@@ -111,13 +77,13 @@ class _Connection:
         self.idle = True  # waiting for the next request's first byte (the drain may close it)
         self.served = 0
         self.read_by: float | None = None  # time.monotonic() by which the request must be read
-        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=trigger.limits.max_header_bytes)
+        self.h11 = framing.new_connection(trigger.limits)
 
     def run(self) -> None:
         try:
             self._serve()
-        except _Refused as refusal:
-            self._refuse(refusal.status, str(refusal))
+        except framing.Refused as refused:
+            self._refuse(refused.status, str(refused))
         except socket.timeout:
             if not self.idle:
                 log.info("client %s: timed out mid-request after %d request(s); closing", self.peer, self.served)
@@ -152,100 +118,48 @@ class _Connection:
     def _next_event(self) -> h11.Event | type[h11.PAUSED]:
         h = self.h11
         while True:
-            try:
-                event = h.next_event()
-            except h11.RemoteProtocolError as e:
-                if self.idle and h.their_state is h11.ERROR and "unexpectedly closed" in str(e):
-                    raise ConnectionResetError(f"closed mid-request: {e}") from None
-                raise _Refused(e.error_status_hint, str(e)) from None
+            event = framing.next_event(h, self.idle)
             if event is not h11.NEED_DATA:
                 return event
-            data = self.sock.recv(RECV_BYTES)
+            data = self.sock.recv(framing.RECV_BYTES)
             if self.read_by is None:
                 self.read_by = time.monotonic() + self.trigger.limits.request_read_seconds
             elif time.monotonic() > self.read_by:
-                raise _Refused(408, "the request took too long to arrive")
+                raise framing.Refused(408, "the request took too long to arrive")
             if not data and not self.idle:
                 raise ConnectionResetError("closed mid-request")
             h.receive_data(data)
 
     def _read_request(self, head: h11.Request) -> HttpRequest:
-        limits = self.trigger.limits
-        # h11 bounds only a header block that arrives in pieces; one that arrives whole is
-        # measured here.
-        if len(head.target) + sum(len(n) + len(v) + 4 for n, v in head.headers) > limits.max_header_bytes:
-            raise _Refused(431, f"request header block is over the {limits.max_header_bytes}-byte limit")
-        limit = limits.max_body_bytes
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in head.headers]
-        names = {name for name, _ in headers}
-        if "content-length" in names and "transfer-encoding" in names:
-            raise _Refused(400, "both Content-Length and Transfer-Encoding: ambiguous framing")
-        length = next((int(v) for n, v in headers if n == "content-length"), None)
-        if length is not None and length > limit:
-            raise _Refused(413, f"request body of {length} bytes is over the {limit}-byte limit")
-        if self.h11.they_are_waiting_for_100_continue:
-            self.sock.sendall(self.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            event = self._next_event()
-            if isinstance(event, h11.Data):
-                size += len(event.data)
-                if size > limit:
-                    raise _Refused(413, f"request body is over the {limit}-byte limit")
-                chunks.append(event.data)
-            elif isinstance(event, h11.EndOfMessage):
-                break
-            else:  # ConnectionClosed mid-body is a RemoteProtocolError inside h11
-                raise _Refused(400, f"unexpected {type(event).__name__} in a request body")
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return HttpRequest(head.method.decode("ascii"), head.target.decode("latin-1"), headers, body)
+        headers = framing.accept_head(head, self.trigger.limits)
+        if interim := framing.continue_response(self.h11):
+            self.sock.sendall(interim)
+        body = framing.RequestBody(self.trigger.limits.max_body_bytes)
+        while not body.add(self._next_event()):
+            pass
+        return framing.to_request(head, headers, body.bytes())
 
     def _respond(self, request: HttpRequest, response: HttpResponse) -> None:
-        closing = self.trigger.stopping
-        try:
-            head, body = self._encode(request, response, closing)
-        except h11.LocalProtocolError as e:  # the guest's status or a header is not valid HTTP
-            log.error("%s %s: guest response is not valid HTTP (%s); answering 502", request.method, request.uri, e)
-            fallback = HttpResponse(502, [("content-type", "text/plain")], b"guest returned an invalid HTTP response\n")
-            head, body = self._encode(request, fallback, True)
+        head, body = framing.encode_response(self.h11, request, response, closing=self.trigger.stopping)
         sock = self.sock
-        if len(body) <= COALESCE_BYTES:
+        if len(body) <= framing.COALESCE_BYTES:
             sock.sendall(head + body)
         else:
             sock.sendall(head)
             sock.sendall(body)
-        self.h11.send(h11.EndOfMessage())
         log.debug("%s %s %s -> %d (%d bytes)", self.peer, request.method, request.uri, response.status, len(body))
-
-    def _encode(self, request: HttpRequest, response: HttpResponse, closing: bool) -> tuple[bytes, bytes]:
-        """The header block and body bytes to send; raises LocalProtocolError (h11 state is
-        unchanged then) when the guest's status or headers are not valid HTTP."""
-        status = response.status
-        bodiless = request.method == "HEAD" or status in (204, 304)
-        headers = [(n, v) for n, v in response.headers if n.lower() not in HOP_BY_HOP]
-        if status not in (204, 304):
-            headers.append(("content-length", str(len(response.body))))
-        if closing:
-            headers.append(("connection", "close"))
-        head = self.h11.send(h11.Response(status_code=status, headers=headers, reason=_reason(status)))
-        body = b"" if bodiless else response.body
-        if body:
-            self.h11.send_with_data_passthrough(h11.Data(data=body))
-        return head, body
 
     def _refuse(self, status: int, reason: str, linger: bool = True) -> None:
         """Answers a framing or limit problem and lets the caller close the connection."""
         log.info("client %s: %d %s; closing the connection", self.peer, status, reason)
-        if self.h11.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+        answer = framing.refusal(self.h11, status, reason)
+        if answer is None:
             return
-        body = f"{status} {reason}\n".encode()
-        headers = [("content-type", "text/plain"), ("content-length", str(len(body))), ("connection", "close")]
         try:
-            self.sock.sendall(self.h11.send(h11.Response(status_code=status, headers=headers, reason=_reason(status))) + body)
+            self.sock.sendall(answer)
             if linger:
                 _linger(self.sock)
-        except (OSError, h11.LocalProtocolError):
+        except OSError:
             pass
 
 
@@ -345,13 +259,6 @@ class HttpTrigger:
         self._wake_w.close()
 
 
-_REASONS = {s.value: s.phrase.encode() for s in HTTPStatus}
-
-
-def _reason(status: int) -> bytes:
-    return _REASONS.get(status, b"")
-
-
 def _linger(sock: socket.socket, seconds: float = 1.0, max_bytes: int = 1 << 20) -> None:
     """Half-closes and discards what the client is still sending, briefly: closing with unread
     input makes the kernel send RST, and the client might never read the refusal."""
@@ -360,7 +267,7 @@ def _linger(sock: socket.socket, seconds: float = 1.0, max_bytes: int = 1 << 20)
     deadline, seen = time.monotonic() + seconds, 0
     while time.monotonic() < deadline and seen < max_bytes:
         try:
-            chunk = sock.recv(RECV_BYTES)
+            chunk = sock.recv(framing.RECV_BYTES)
         except socket.timeout:
             continue
         if not chunk:
@@ -387,7 +294,7 @@ def serve(
     The signal reaches live guest instances first (terminate/interrupt through the signals
     shim), then in-flight requests get up to the drain time to finish.
     """
-    limits = ServerLimits(max_body_bytes=max_body, drain_seconds=dispatcher.engine.config.limits.request_timeout_ms / 1000 + 1)
+    limits = ServerLimits.for_serving(max_body, dispatcher.engine.config.limits.request_timeout_ms)
     trigger = HttpTrigger(dispatcher, listen, limits=limits).start()
     stop = threading.Event()
 

@@ -6,22 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 
 from warpgrid.aio.engine import AsyncWarpGridEngine
 from warpgrid.config import WarpConfig
 from warpgrid.guest import HttpRequest
-
-
-@pytest.fixture(scope="module")
-def http_service() -> Path:
-    for root in (".", "dist"):
-        path = Path(root) / "tests.guests.c" / "http_service.wasm"
-        if path.is_file():
-            return path.resolve()
-    pytest.fail("http_service.wasm not found: run with `./pants test`, or `./pants package tests/guests/c::` first")
 
 
 @pytest.fixture
@@ -32,8 +22,8 @@ def engine(tmp_path):
     eng.close()
 
 
-def test_loop_alloc_and_echo_side_by_side(engine, http_service):
-    loaded = engine.load_component(http_service)
+def test_loop_alloc_and_echo_side_by_side(engine, http_guest):
+    loaded = engine.load_component(http_guest)
 
     async def scenario():
         started = time.monotonic()
@@ -52,10 +42,10 @@ def test_loop_alloc_and_echo_side_by_side(engine, http_service):
     assert (engine.served, engine.faults) == (1, 2)
 
 
-def test_a_spinning_guest_does_not_hold_the_event_loop(engine, http_service):
+def test_a_spinning_guest_does_not_hold_the_event_loop(engine, http_guest):
     """Time slicing: the loop guest yields every epoch tick, so a quick request beside it is
     answered long before the loop's deadline, and the loop still ends at its deadline."""
-    loaded = engine.load_component(http_service)
+    loaded = engine.load_component(http_guest)
 
     async def timed(request):
         started = time.monotonic()
@@ -73,9 +63,9 @@ def test_a_spinning_guest_does_not_hold_the_event_loop(engine, http_service):
     assert spin.status == 504 and 0.25 < spin_s < 2, spin_s
 
 
-def test_without_time_slicing_the_epoch_deadline_traps(tmp_path, http_service):
+def test_without_time_slicing_the_epoch_deadline_traps(tmp_path, http_guest):
     config = WarpConfig.model_validate({"limits": {"request_timeout_ms": 200}})
     with AsyncWarpGridEngine(config, cache_dir=tmp_path / "c", time_slice_ticks=0) as eng:
-        loaded = eng.load_component(http_service)
+        loaded = eng.load_component(http_guest)
         response = asyncio.run(eng.handle(loaded, HttpRequest("GET", "/loop", [], b"")))
     assert response.status == 504 and b'"kind": "timeout"' in response.body

@@ -7,19 +7,9 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from support import subprocess_env
-
-
-@pytest.fixture(scope="module")
-def http_service() -> Path:
-    for root in (".", "dist"):
-        path = Path(root) / "tests.guests.c" / "http_service.wasm"
-        if path.is_file():
-            return path.resolve()
-    pytest.fail("http_service.wasm not found: run with `./pants test`, or `./pants package tests/guests/c::` first")
 
 
 def _children(pid: int) -> list[int]:
@@ -30,9 +20,9 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def test_two_workers_share_the_port_and_stop_on_sigterm(http_service, tmp_path):
+def test_two_workers_share_the_port_and_stop_on_sigterm(http_guest, tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "warpgrid.aio", "serve", str(http_service), "--workers", "2",
+        [sys.executable, "-m", "warpgrid.aio", "serve", str(http_guest), "--workers", "2",
          "--listen", "127.0.0.1:0", "--no-cache"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
     try:
