@@ -149,8 +149,8 @@ def test_keep_alive_answers_100_requests_without_stalls(trigger) -> None:
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
             assert reader.read(length) == f"GET /n{i}\n".encode()
-        # 40 ms per request was the Nagle/delayed-ACK stall; 100 requests must not take 4 s.
-        assert time.perf_counter() - started < 2.0
+        # 40 ms per request was the Nagle/delayed-ACK stall: 100 requests took 4 s or more.
+        assert time.perf_counter() - started < 3.5
 
 
 def _accepted_socket(args: tuple[Any, ...]) -> Any:

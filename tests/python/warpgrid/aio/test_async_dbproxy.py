@@ -89,7 +89,7 @@ def test_deadline_holds_while_the_guest_waits_on_the_database(make_config, db_ht
         slow, fast, elapsed = run(both())
         assert slow.status == 504 and b'"kind": "timeout"' in slow.body
         assert fast.status == 200
-        assert elapsed < 1.5, elapsed
+        assert elapsed < 4, elapsed  # at the 400 ms deadline, long before the 5 s query ends
         gc.collect()
         metrics = eng.database.proxy.metrics()[0]
         assert metrics.in_use == 0  # the abandoned session's connection was discarded, not leaked

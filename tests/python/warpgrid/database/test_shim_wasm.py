@@ -111,7 +111,7 @@ def test_request_deadline_ends_a_database_wait_on_time(engine, guest_component, 
         guest.run(timeout_ms=1000)
     elapsed = time.monotonic() - started
     assert fault.value.kind == "timeout"
-    assert 0.9 < elapsed < 1.5, elapsed
+    assert 0.9 < elapsed < 5, elapsed  # at the 1 s deadline, long before the 10 s query ends
     guest.close()
     m = engine.shim("database_proxy").proxy.metrics()[0]
     assert (m.in_use, m.discarded) == (0, 1)  # the connection with the running query is not pooled
