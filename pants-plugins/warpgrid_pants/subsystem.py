@@ -21,8 +21,8 @@ class HostWheel:
 
 HOST_WHEEL = HostWheel(
     filename="warpgrid-0.1.0-py3-none-any.whl",
-    sha256="0a0cb2423c8b9cd531e5136e54557fcb1a9d3210956267e48977ff7aaf23dc4d",
-    size=133400,
+    sha256="1555d919612082ddd11b2814d4dcb92df63c53b08fb6765bb4d9761e2d97382e",
+    size=133456,
 )
 HOST_INTERPRETER = "CPython==3.11.*"
 

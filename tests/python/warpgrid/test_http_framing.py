@@ -27,7 +27,7 @@ from warpgrid.aio.engine import AsyncWarpGridEngine
 from warpgrid.aio.server import AsyncHttpTrigger
 from warpgrid.config import parse_config
 from warpgrid.http import HttpTrigger, RequestDispatcher
-from warpgrid.http.server import ServerLimits
+from warpgrid.http.framing import ServerLimits
 
 CONFIG = "[limits]\nmemory_mb = 16\nrequest_timeout_ms = 1000\n"
 LIMITS = ServerLimits(max_body_bytes=1024, max_header_bytes=2048, idle_timeout_seconds=2.0, drain_seconds=5.0)
@@ -126,10 +126,6 @@ def statuses(raw: bytes) -> list[int]:
     return [int(code) for code in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
 
 
-def guest_calls(server: Server) -> int:
-    return server.guest_calls()
-
-
 @pytest.fixture
 def no_tracebacks(caplog):
     caplog.set_level(logging.INFO, logger="warpgrid")
@@ -191,11 +187,11 @@ def test_pipelined_requests_are_answered_in_order(trigger) -> None:
 
 @pytest.mark.parametrize("length", [b"-1", b"abc", b"+5", b"0x10", b"5, 6", b"99999999999999999999999"])
 def test_invalid_content_length_is_400_and_nothing_reaches_the_guest(trigger, no_tracebacks, length) -> None:
-    before = guest_calls(trigger)
+    before = trigger.guest_calls()
     raw = exchange(trigger, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\nabc")
     assert statuses(raw) == [400]
     assert b"connection: close" in raw.lower()
-    assert guest_calls(trigger) == before
+    assert trigger.guest_calls() == before
 
 
 def test_conflicting_duplicate_content_length_is_400(trigger) -> None:
@@ -221,12 +217,12 @@ def test_chunked_body_in_several_chunks_is_joined(trigger) -> None:
 
 
 def test_content_length_with_transfer_encoding_is_400_not_smuggled(trigger, no_tracebacks) -> None:
-    before = guest_calls(trigger)
+    before = trigger.guest_calls()
     hidden = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
     chunked = f"{len(hidden):x}\r\n".encode() + hidden + b"\r\n0\r\n\r\n"
     raw = exchange(trigger, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
     assert statuses(raw) == [400]
-    assert guest_calls(trigger) == before
+    assert trigger.guest_calls() == before
 
 
 @pytest.mark.parametrize("coding", [b"gzip", b"chunked, gzip", b"identity"])
@@ -236,12 +232,12 @@ def test_unsupported_transfer_coding_is_refused(trigger, coding) -> None:
 
 
 def test_body_over_the_limit_is_413_before_it_is_read(trigger, no_tracebacks) -> None:
-    before = guest_calls(trigger)
+    before = trigger.guest_calls()
     with connect(trigger) as s:  # announce 1 GiB, send only the head: the answer must not wait
         s.sendall(b"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n")
         raw = s.recv(65536)
     assert statuses(raw) == [413]
-    assert guest_calls(trigger) == before
+    assert trigger.guest_calls() == before
 
 
 def test_chunked_body_over_the_limit_is_413(trigger) -> None:

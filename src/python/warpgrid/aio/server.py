@@ -29,11 +29,10 @@ from .engine import AsyncWarpGridEngine
 
 log = logging.getLogger(__name__)
 
-LINGER_SECONDS = 1.0
-LINGER_BYTES = 1 << 20
-
 
 class AsyncHttpTrigger:
+    """Owns the listening socket; `start()` accepts on the running event loop."""
+
     def __init__(self, engine: AsyncWarpGridEngine, component: LoadedComponent, listen: str,
                  limits: ServerLimits | None = None, reuse_port: bool = False) -> None:
         self.reuse_port = reuse_port
@@ -190,11 +189,10 @@ class _Connection:
             pass
 
     async def _linger(self) -> None:
-        """Half-closes and discards what the client is still sending, briefly: closing with
-        unread input makes the kernel send RST, and the client might never read the refusal."""
+        """Half-closes and discards what the client is still sending, briefly (framing.LINGER_*)."""
         self.writer.write_eof()
-        deadline, seen = time.monotonic() + LINGER_SECONDS, 0
-        while seen < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+        deadline, seen = time.monotonic() + framing.LINGER_SECONDS, 0
+        while seen < framing.LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
             try:
                 chunk = await asyncio.wait_for(self.reader.read(framing.RECV_BYTES), left)
             except asyncio.TimeoutError:

@@ -29,8 +29,9 @@ from warpgrid.engine import WarpGridEngine
 from warpgrid.guest import GuestInstance
 from warpgrid.hostsignals import handling
 from warpgrid.http.dispatch import RequestDispatcher
+from warpgrid.http.framing import ServerLimits
 from warpgrid.http.messages import HttpRequest, HttpResponse
-from warpgrid.http.server import HttpTrigger, ServerLimits
+from warpgrid.http.server import HttpTrigger
 from warpgrid.loaded import LoadedComponent
 from warpgrid.shims.signals import HOST_SIGNALS
 

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 # Headers the HTTP/1.1 framing owns; the guest's values would be wrong after re-encoding.
 HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"}
 RECV_BYTES = 64 << 10
+# After a refusal, the server half-closes and discards what the client still sends for up to
+# this long (and this many bytes): closing with unread input makes the kernel send RST, and the
+# client might never read the refusal.
+LINGER_SECONDS = 1.0
+LINGER_BYTES = 1 << 20
 # Below this a response goes out in one write (header block + body), above it in two: the copy
 # would cost more than the extra syscall (TCP_NODELAY means no Nagle stall either way).
 COALESCE_BYTES = 64 << 10
@@ -114,7 +119,7 @@ class RequestBody:
         if isinstance(event, h11.EndOfMessage):
             return True
         if not isinstance(event, h11.Data):  # ConnectionClosed mid-body is a RemoteProtocolError in h11
-            raise Refused(400, f"unexpected {getattr(event, '__name__', type(event).__name__)} in a request body")
+            raise Refused(400, f"unexpected {type(event).__name__} in a request body")
         self.size += len(event.data)
         if self.size > self.limit:
             raise Refused(413, f"request body is over the {self.limit}-byte limit")

@@ -259,13 +259,12 @@ class HttpTrigger:
         self._wake_w.close()
 
 
-def _linger(sock: socket.socket, seconds: float = 1.0, max_bytes: int = 1 << 20) -> None:
-    """Half-closes and discards what the client is still sending, briefly: closing with unread
-    input makes the kernel send RST, and the client might never read the refusal."""
+def _linger(sock: socket.socket) -> None:
+    """Half-closes and discards what the client is still sending, briefly (framing.LINGER_*)."""
     sock.shutdown(socket.SHUT_WR)
     sock.settimeout(0.2)
-    deadline, seen = time.monotonic() + seconds, 0
-    while time.monotonic() < deadline and seen < max_bytes:
+    deadline, seen = time.monotonic() + framing.LINGER_SECONDS, 0
+    while time.monotonic() < deadline and seen < framing.LINGER_BYTES:
         try:
             chunk = sock.recv(framing.RECV_BYTES)
         except socket.timeout:
